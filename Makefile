@@ -1,0 +1,56 @@
+# sotong — two commands: `make demo` serves the demo government, `make test` runs every test.
+# Needs only python3 and make; the system packages that browser tests need are installed by
+# `make system-deps` (called by `make test` when chromium is missing and we are root).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+WORKERS ?= 3
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo test test-fast test-e2e lint format messages system-deps clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium fonts-noto-cjk'"; exit 1; fi; \
+	fi
+
+demo: install
+	@bash scripts/demo.sh "$(HOST)" "$(PORT)" "$(WORKERS)"
+
+test: install system-deps
+	SOTONG_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	SOTONG_ENV=test $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-e2e: install system-deps
+	SOTONG_ENV=test $(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	SOTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+messages: install
+	cd src/sotong && ../../$(PY) ../../manage.py makemessages -l en --ignore 'static/vendor/*' && ../../$(PY) ../../manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var/sotong.sqlite3* var/static

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "sotong.org"
+    label = "org"
+    verbose_name = "조직"

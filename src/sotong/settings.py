@@ -1,0 +1,328 @@
+"""The one settings module of sotong. Everything that differs between installs comes from the
+environment; `docs/deploy.md` lists every variable. Bad values fail loudly at start-up."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent  # src/sotong
+PROJECT_DIR = BASE_DIR.parent.parent  # the checkout
+VAR_DIR = Path(os.environ.get("SOTONG_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {raw!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# "production" turns on every safety that a real install needs (second factor for staff that cannot
+# be skipped, secure cookies, JSON logs, no debug). Anything else is a development or demo install.
+SOTONG_ENV = os.environ.get("SOTONG_ENV", "development")
+if SOTONG_ENV not in {"development", "demo", "test", "production"}:
+    raise ImproperlyConfigured("SOTONG_ENV must be development, demo, test or production")
+PRODUCTION = SOTONG_ENV == "production"
+
+DEBUG = env_bool("DJANGO_DEBUG", default=SOTONG_ENV == "development")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = os.environ.get("SOTONG_SITE_URL", "http://localhost:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.kakao",
+    "allauth.socialaccount.providers.naver",
+    "allauth.socialaccount.providers.google",
+    "allauth.mfa",
+    "django_tasks",
+    "django_tasks_db",
+    "django_tasks_rq",
+    "django_rq",
+    "sotong.core",
+    "sotong.core.audit",
+    "sotong.core.privacy",
+    "sotong.core.files",
+    "sotong.org",
+    "sotong.accounts",
+    "sotong.demo",
+]
+
+MIDDLEWARE = [
+    "sotong.core.middleware.RequestMetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "sotong.accounts.middleware.StaffSecondFactorMiddleware",
+]
+
+ROOT_URLCONF = "sotong.urls"
+WSGI_APPLICATION = "sotong.wsgi.application"
+ASGI_APPLICATION = "sotong.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sotong.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------
+# SQLite under var/ is the embedded default; DATABASE_URL selects PostgreSQL (or another SQLite).
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "sotong.sqlite3",
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the task worker read while the other writes; IMMEDIATE makes a
+    # writing transaction take its lock at BEGIN, so two writers queue instead of deadlocking.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SOTONG_TEST_SQLITE") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache ----------------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if os.environ.get("SOTONG_CACHE") == "redis":
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    # Database cache: shared by every process of a one-machine install (login rate limits must hold
+    # across gunicorn workers), with no extra service to run.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sotong_cache",
+        }
+    }
+
+# --- background tasks -----------------------------------------------------------------------
+# "db" (default): django-tasks-db, worker `manage.py db_worker`. "rq": Redis through
+# django-tasks-rq, worker `manage.py rqworker --job-class django_tasks_rq.Job`. "immediate": runs in
+# the caller (used by most tests; the backends themselves are tested with real workers).
+TASK_QUEUES = ["default", "notify", "search", "urgent"]
+SOTONG_TASK_BACKEND = os.environ.get("SOTONG_TASK_BACKEND", "db")
+_TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if SOTONG_TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("SOTONG_TASK_BACKEND must be db, rq or immediate")
+TASKS = {
+    "default": {"BACKEND": _TASK_BACKENDS[SOTONG_TASK_BACKEND], "QUEUES": TASK_QUEUES},
+    # Named backends so that either can be used explicitly (health checks, tests) whatever the default.
+    "db": {"BACKEND": _TASK_BACKENDS["db"], "QUEUES": TASK_QUEUES},
+    "rq": {"BACKEND": _TASK_BACKENDS["rq"], "QUEUES": TASK_QUEUES},
+}
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in TASK_QUEUES}
+
+# --- accounts -------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[소통] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# allauth's own limits on login failures, signups, resets (cache-backed, so shared by workers).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "5/5m/ip,5/5m/key",
+    "signup": "20/h/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "change_email": "3/h/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "sotong"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+
+def _social_provider(name: str) -> dict | None:
+    client_id = os.environ.get(f"SOTONG_{name.upper()}_CLIENT_ID")
+    secret = os.environ.get(f"SOTONG_{name.upper()}_SECRET")
+    if not client_id or not secret:
+        return None
+    return {"APPS": [{"client_id": client_id, "secret": secret, "key": ""}]}
+
+
+# Kakao, Naver and Google login are switched on by giving their client id and secret.
+SOCIALACCOUNT_PROVIDERS = {
+    name: conf for name in ("kakao", "naver", "google") if (conf := _social_provider(name))
+}
+
+# --- privacy --------------------------------------------------------------------------------
+# Field encryption keys (Fernet, url-safe base64, 32 bytes), newest first; rotation = put a new
+# key in front and run `manage.py privacy_rotate_keys`.
+FIELD_ENCRYPTION_KEYS = env_list("SOTONG_FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SOTONG_FIELD_ENCRYPTION_KEYS must be set in production")
+    FIELD_ENCRYPTION_KEYS = ["2Yf5K8v0o3rZt6bQeN1cL4xW9aH7sJ2dG5pU8mR0kTw="]
+
+# --- i18n -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", _("한국어")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Seoul"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and media -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG and SOTONG_ENV != "test"
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = SOTONG_ENV in {"development", "test"}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- e-mail ---------------------------------------------------------------------------------
+EMAIL_HOST = os.environ.get("SOTONG_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("SOTONG_SMTP_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("SOTONG_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SOTONG_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SOTONG_SMTP_TLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("SOTONG_FROM_EMAIL", "소통 <no-reply@sotong.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if os.environ.get("SOTONG_EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["SOTONG_EMAIL_BACKEND"]
+elif SOTONG_ENV == "demo":
+    # The demo has no mail server: messages are written to var/mail so a visitor can read them.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SOTONG_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = 31536000
+
+# Staff must pass a second factor (TOTP). Only a non-production install may relax this, and only
+# through this explicit switch (used by some tests of unrelated pages).
+SOTONG_STAFF_MFA_REQUIRED = PRODUCTION or env_bool("SOTONG_STAFF_MFA_REQUIRED", default=True)
+
+# --- logging --------------------------------------------------------------------------------
+LOG_JSON = env_bool("SOTONG_LOG_JSON", default=PRODUCTION)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"pii": {"()": "sotong.core.logging.PersonalDataFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["pii"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("SOTONG_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from sotong.core import views as core_views
+
+admin.site.site_header = "소통 관리"
+admin.site.site_title = "소통 관리"
+admin.site.index_title = "관리 화면"
+
+handler403 = "sotong.core.views.error_403"
+handler404 = "sotong.core.views.error_404"
+handler500 = "sotong.core.views.error_500"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("sotong.accounts.urls")),
+    path("org/", include("sotong.org.urls")),
+    path("", include("sotong.core.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
