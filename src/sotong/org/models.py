@@ -14,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 slug_validator = RegexValidator(
     r"^[a-z][a-z0-9-]{1,39}$", _("영문 소문자, 숫자, 하이픈으로 2–40자를 입력하세요.")
 )
+# Korean numbers as people write them: 02-330-1114, (02) 120, 1588-0000, 120.
+phone_validator = RegexValidator(
+    r"^[0-9][0-9()\- ]{1,18}[0-9]$|^\([0-9]{2,3}\)[0-9\- ]{3,16}[0-9]$",
+    _("전화번호는 숫자와 하이픈(-), 괄호, 빈칸으로 입력하세요. 예: 02-330-1114"),
+)
 
 
 class Organization(models.Model):
@@ -49,7 +54,9 @@ class Organization(models.Model):
     )
     head_title = models.CharField(_("기관장 직명"), max_length=20, help_text=_("예: 시장, 구청장"))
     address = models.CharField(_("주소"), max_length=200, blank=True)
-    phone = models.CharField(_("대표 전화"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("대표 전화"), max_length=20, blank=True, validators=[phone_validator]
+    )
     website = models.URLField(_("누리집"), blank=True)
     description = models.TextField(_("소개"), blank=True)
 
@@ -61,16 +68,21 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("org:organization", kwargs={"code": self.code})
+
+    def audit_label(self) -> str:
+        return self.name
+
     def clean(self) -> None:
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("자기 자신을 상위 기관으로 지정할 수 없습니다.")})
         if self.kind == self.Kind.DISTRICT and self.parent_id is None:
             raise ValidationError({"parent": _("자치구에는 상위 시를 지정해야 합니다.")})
         if self.kind == self.Kind.CITY and self.parent_id is not None:
             raise ValidationError({"parent": _("시에는 상위 기관을 둘 수 없습니다.")})
         if self.parent_id and self.parent.kind != self.Kind.CITY:
             raise ValidationError({"parent": _("상위 기관은 시여야 합니다.")})
-
-    def get_absolute_url(self) -> str:
-        return reverse("org:organization", kwargs={"code": self.code})
 
 
 class Dong(models.Model):
@@ -86,7 +98,11 @@ class Dong(models.Model):
         verbose_name_plural = _("행정동")
         ordering = ["organization", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="dong_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="dong_unique_per_org",
+                violation_error_message=_("이 기관에 같은 이름의 행정동이 이미 있습니다."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -121,7 +137,7 @@ class Department(models.Model):
     name_en = models.CharField(_("영문 이름"), max_length=100, blank=True)
     kind = models.CharField(_("종류"), max_length=20, choices=Kind.choices, default=Kind.DIVISION)
     duties = models.TextField(_("주요 업무"), blank=True)
-    phone = models.CharField(_("전화"), max_length=20, blank=True)
+    phone = models.CharField(_("전화"), max_length=20, blank=True, validators=[phone_validator])
     order = models.PositiveSmallIntegerField(_("표시 순서"), default=100)
     active = models.BooleanField(_("운영 중"), default=True)
 
@@ -131,14 +147,27 @@ class Department(models.Model):
         ordering = ["organization", "order", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "name"], name="department_unique_per_org"
+                fields=["organization", "name"],
+                name="department_unique_per_org",
+                violation_error_message=_("이 기관에 같은 이름의 부서가 이미 있습니다."),
             )
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    def audit_label(self) -> str:
+        return f"{self.organization.name} {self.name}"
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.kind == self.Kind.BUREAU
+
     def clean(self) -> None:
+        if self.pk and self.kind != self.Kind.BUREAU and self.children.exists():
+            raise ValidationError(
+                {"kind": _("하위 부서가 있는 국·실·본부는 다른 종류로 바꿀 수 없습니다.")}
+            )
         if self.parent_id is None:
             return
         if self.parent_id == self.pk:
@@ -165,7 +194,9 @@ class Team(models.Model):
         ordering = ["department", "order", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["department", "name"], name="team_unique_per_department"
+                fields=["department", "name"],
+                name="team_unique_per_department",
+                violation_error_message=_("이 부서에 같은 이름의 팀이 이미 있습니다."),
             )
         ]
 
@@ -236,13 +267,24 @@ class Staff(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(9)],
         help_text=_("1–9급; 선출직은 비워 둡니다."),
     )
-    office_phone = models.CharField(_("사무실 전화"), max_length=20, blank=True)
+    office_phone = models.CharField(
+        _("사무실 전화"), max_length=20, blank=True, validators=[phone_validator]
+    )
     active = models.BooleanField(_("재직 중"), default=True)
 
     class Meta:
         verbose_name = _("직원")
         verbose_name_plural = _("직원")
-        ordering = ["organization", "department", "-grade", "name"]
+        ordering = ["organization", "department", "grade", "name"]
+        constraints = [
+            # Two people cannot be the sitting mayor of one city at the same time.
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(position="chief", active=True),
+                name="staff_one_active_chief_per_org",
+                violation_error_message=_("이 기관에는 이미 재직 중인 기관장이 있습니다."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_position_display()})"
@@ -252,7 +294,7 @@ class Staff(models.Model):
         return POSITION_RANK[Position(self.position)]
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, str] = {}
         if self.department_id and self.department.organization_id != self.organization_id:
             errors["department"] = _("부서는 직원의 기관에 속해야 합니다.")
         if self.team_id and self.team.department_id != self.department_id:
@@ -260,6 +302,18 @@ class Staff(models.Model):
         needs_department = {Position.OFFICER, Position.TEAM_LEAD, Position.HEAD, Position.DIRECTOR}
         if self.position in needs_department and not self.department_id:
             errors["department"] = _("이 직위에는 부서를 지정해야 합니다.")
+        if (
+            self.position == Position.DIRECTOR
+            and self.department_id
+            and not self.department.is_bureau
+        ):
+            errors["department"] = _("국장은 국·실·본부에 배치해야 합니다.")
+        if self.position in {Position.DEPUTY, Position.CHIEF} and (
+            self.department_id or self.team_id
+        ):
+            errors["department"] = _("부기관장과 기관장은 부서 없이 기관에 소속됩니다.")
+        if self.position == Position.CHIEF and self.grade is not None:
+            errors["grade"] = _("기관장은 선출직이므로 급을 비워 두세요.")
         if errors:
             raise ValidationError(errors)
 
@@ -293,6 +347,9 @@ class StaffingEntry(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "department", "as_of", "series", "grade"],
                 name="staffing_unique_cell",
+                violation_error_message=_(
+                    "같은 기준일·부서·직군·급의 정원·현원이 이미 있습니다. 그 항목을 고치세요."
+                ),
             )
         ]
 
@@ -302,6 +359,16 @@ class StaffingEntry(models.Model):
     def clean(self) -> None:
         if self.department_id and self.department.organization_id != self.organization_id:
             raise ValidationError({"department": _("부서는 같은 기관에 속해야 합니다.")})
+        if self.grade is not None and not self.grade.strip():
+            raise ValidationError({"grade": _("급을 입력하세요. 예: 5급, 7급 이하, 전체")})
+
+    @property
+    def column_key(self) -> tuple[int, int, str]:
+        """Orders the columns of a staffing table as the seed tables do: series in their declared
+        order, then grades from the highest (2급) down, with 'N급 이하' after 'N급'."""
+        series_order = list(self.Series.values).index(self.series)
+        digits = "".join(ch for ch in self.grade.split("급")[0] if ch.isdigit())
+        return (series_order, int(digits) if digits else 99, self.grade)
 
     @property
     def difference(self) -> int:

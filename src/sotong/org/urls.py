@@ -1,2 +1,10 @@
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "org"
+
+urlpatterns = [
+    path("", views.organization_list, name="organization_list"),
+    path("<slug:code>/", views.organization_detail, name="organization"),
+]
