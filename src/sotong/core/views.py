@@ -1,42 +1,75 @@
 from __future__ import annotations
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import logging
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+from sotong.org.models import Organization
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {})
-
-
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # report, never raise: this page is for load balancers
-        checks["database"] = f"error: {type(exc).__name__}"
-    healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    """The demo city (or cities) with their districts, and the entry points that exist."""
+    districts = Organization.objects.filter(kind=Organization.Kind.DISTRICT).order_by("name")
+    cities = (
+        Organization.objects.filter(kind=Organization.Kind.CITY)
+        .order_by("name")
+        .prefetch_related(Prefetch("children", queryset=districts, to_attr="districts"))
     )
+    return render(request, "core/home.html", {"cities": list(cities)})
 
 
-def metrics(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+# --- error pages ------------------------------------------------------------------------------
+# An error page must never fail in turn. 400, 403 and 404 render with the full layout; should that
+# fail (a broken database behind a context processor), they fall back to a bare render with no
+# request, as 500 always does: Django's contract is that the 500 page needs no context processors,
+# no database and no session.
+
+_BARE_CONTEXT = {"SITE_NAME": "소통"}
+_LAST_RESORT = (
+    '<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>오류 | 소통</title></head>'
+    "<body><main><h1>일시적인 오류가 발생했습니다</h1><p>잠시 후 다시 시도해 주세요.</p>"
+    '<p lang="en">A temporary error occurred. Please try again later.</p>'
+    '<p><a href="/">첫 화면으로</a></p></main></body></html>'
+)
 
 
-def error_403(request, exception=None):
-    return render(request, "errors/403.html", status=403)
+def _render_error(request: HttpRequest, template_name: str, status: int) -> HttpResponse:
+    try:
+        return render(request, template_name, status=status)
+    except Exception:
+        logger.exception("error page %s failed with the full layout; rendering it bare", status)
+        return _render_bare(template_name, status)
 
 
-def error_404(request, exception=None):
-    return render(request, "errors/404.html", status=404)
+def _render_bare(template_name: str, status: int) -> HttpResponse:
+    try:
+        body = loader.get_template(template_name).render(_BARE_CONTEXT)
+    except Exception:
+        logger.exception("error page %s failed to render; sending the last-resort page", status)
+        body = _LAST_RESORT
+    return HttpResponse(body, status=status)
 
 
-def error_500(request):
-    return render(request, "errors/500.html", status=500)
+@requires_csrf_token
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render_error(request, "errors/400.html", 400)
+
+
+@requires_csrf_token
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render_error(request, "errors/403.html", 403)
+
+
+@requires_csrf_token
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render_error(request, "errors/404.html", 404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return _render_bare("errors/500.html", 500)
