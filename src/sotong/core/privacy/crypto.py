@@ -13,20 +13,30 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
+class DecryptionError(ImproperlyConfigured):
+    """A stored value that no configured key decrypts: its key was dropped too early, or the
+    value was never encrypted. An ImproperlyConfigured, because the cure is in the settings."""
+
+
 @lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def _fernets(keys: tuple[str, ...]) -> tuple[MultiFernet, Fernet]:
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
     try:
-        return MultiFernet([Fernet(key.encode()) for key in keys])
+        each = [Fernet(key.encode() if isinstance(key, str) else key) for key in keys]
     except (ValueError, TypeError) as exc:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEYS must be url-safe base64 Fernet keys (Fernet.generate_key())"
         ) from exc
+    return MultiFernet(each), each[0]
+
+
+def _keys() -> tuple[str, ...]:
+    return tuple(settings.FIELD_ENCRYPTION_KEYS)
 
 
 def fernet() -> MultiFernet:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+    return _fernets(_keys())[0]
 
 
 def encrypt(plain: str) -> str:
@@ -36,12 +46,25 @@ def encrypt(plain: str) -> str:
 def decrypt(token: str) -> str:
     try:
         return fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except InvalidToken as exc:
-        raise ImproperlyConfigured(
+    except (InvalidToken, UnicodeEncodeError) as exc:
+        raise DecryptionError(
             "an encrypted field could not be decrypted: is its key still in FIELD_ENCRYPTION_KEYS?"
         ) from exc
 
 
+def is_current(token: str) -> bool:
+    """True when the newest key decrypts `token`, so rotating it would change nothing."""
+    newest = _fernets(_keys())[1]
+    try:
+        newest.decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeEncodeError):
+        return False
+    return True
+
+
 def rotate(token: str) -> str:
     """Re-encrypts a token under the newest key (no-op in meaning, new ciphertext)."""
-    return fernet().rotate(token.encode("ascii")).decode("ascii")
+    try:
+        return fernet().rotate(token.encode("ascii")).decode("ascii")
+    except (InvalidToken, UnicodeEncodeError) as exc:
+        raise DecryptionError("a value to rotate could not be decrypted with any key") from exc

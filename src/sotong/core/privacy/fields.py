@@ -1,8 +1,11 @@
 """Model fields whose value is stored encrypted (see crypto.py). They cannot be filtered on or
-indexed; keep a separate keyed hash where a look-up by value is needed."""
+indexed; keep a separate keyed hash where a look-up by value is needed.
+
+An empty string and NULL are stored as they are (there is nothing to hide but the emptiness)."""
 
 from __future__ import annotations
 
+from django.core import checks
 from django.db import models
 
 from . import crypto
@@ -23,16 +26,57 @@ class EncryptedTextField(models.TextField):
         return crypto.decrypt(value)
 
     def get_lookup(self, lookup_name):
+        # Only isnull makes sense on ciphertext; any other lookup fails loudly (FieldError)
+        # instead of silently comparing a plain value with a random-looking token.
         if lookup_name != "isnull":
             return None
         return super().get_lookup(lookup_name)
 
+    def get_transform(self, lookup_name):
+        return None
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        for flag in ("unique", "db_index", "primary_key"):
+            if getattr(self, flag, False):
+                errors.append(
+                    checks.Error(
+                        f"{type(self).__name__} cannot have {flag}=True: every encryption of a "
+                        "value differs, so the database cannot compare them.",
+                        hint="Store a keyed hash of the value in a separate field.",
+                        obj=self,
+                        id="privacy.E001",
+                    )
+                )
+        return errors
+
 
 class EncryptedCharField(EncryptedTextField):
-    """Same as EncryptedTextField; the form widget is a one-line input."""
+    """Same as EncryptedTextField; the form widget is a one-line input. `max_length` limits the
+    plain value in forms (the stored token is longer)."""
 
     def formfield(self, **kwargs):
         from django import forms
 
         kwargs.setdefault("widget", forms.TextInput)
         return super().formfield(**kwargs)
+
+
+def encrypted_fields() -> dict[type[models.Model], list[EncryptedTextField]]:
+    """Every concrete model with encrypted fields, found through the app registry, with those
+    fields. Proxy and unmanaged models are left out (their rows belong to another model or to
+    another system)."""
+    from django.apps import apps
+
+    found: dict[type[models.Model], list[EncryptedTextField]] = {}
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if isinstance(field, EncryptedTextField) and field.model is model
+        ]
+        if fields:
+            found[model] = fields
+    return found
