@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 if [ "${SOTONG_TASK_BACKEND:-db}" = "rq" ]; then
-  $PY manage.py rqworker --job-class django_tasks_rq.Job urgent default notify search &
+  $PY manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job urgent default notify search &
 else
   $PY manage.py db_worker --queue-name '*' &
 fi

@@ -1,11 +1,6 @@
-"""Shared test set-up. The environment is fixed here, before Django reads its settings, so that
-`pytest` alone (without make) runs the suite the same way."""
-
-import os
-
-os.environ["SOTONG_ENV"] = "test"
-os.environ.setdefault("SOTONG_TASK_BACKEND", "immediate")
-os.environ.setdefault("SOTONG_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+"""Shared test fixtures: the named cast of users and a small test government. The environment
+(SOTONG_ENV=test, immediate tasks, in-memory e-mail) is set by `sotong.pytest_plugin`, which pytest
+loads before Django reads its settings."""
 
 import pytest
 
@@ -100,3 +95,59 @@ def head(district, department):
 @pytest.fixture
 def admin_user(db):
     return _user("admin@sotong.local", "관리자", is_staff=True, is_superuser=True)
+
+
+# --- staff sessions through the real second factor (accounts) --------------------------------
+# Staff must pass TOTP (sotong.accounts.middleware.StaffSecondFactorMiddleware): a session made
+# with client.force_login(officer) is logged out on its first request. Log staff in with
+# `staff_login(client, officer)` instead; see tests/accounts/README.md.
+
+
+@pytest.fixture
+def staff_login(db):
+    """`staff_login(client, user)` logs `user` in through allauth's real login and TOTP stage and
+    returns the client. The user gets a verified e-mail and, unless they have one, a TOTP
+    authenticator with the demo secret of their e-mail (`sotong.accounts.demo.demo_totp_secret`).
+    Works for any user with the cast's password; residents simply skip the TOTP step."""
+
+    def login(client, user, password="correct-horse-9"):  # noqa: S107 - the cast password
+        import pyotp
+        from allauth.account.models import EmailAddress
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP
+        from allauth.mfa.utils import decrypt
+        from django.core.cache import cache
+        from django.urls import reverse
+
+        from sotong.accounts.demo import demo_totp_secret
+        from sotong.accounts.permissions import needs_second_factor
+
+        client.logout()
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is None and needs_second_factor(user):
+            totp = TOTP.activate(user, demo_totp_secret(user.email)).instance
+        response = client.post(
+            reverse("account_login"), {"login": user.email, "password": password}
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        if totp is None:
+            return client
+        assert response.url == reverse("mfa_authenticate"), response.url
+        code = pyotp.TOTP(decrypt(totp.data["secret"])).now()
+        # allauth refuses a code twice in its 30 seconds; a test may log the same user in twice.
+        cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={code}")
+        response = client.post(reverse("mfa_authenticate"), {"code": code})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        return client
+
+    return login
+
+
+@pytest.fixture
+def admin_client(client, admin_user, staff_login):
+    """pytest-django's admin_client, logged in through the real TOTP stage (admin-site users
+    must pass the second factor like staff)."""
+    return staff_login(client, admin_user)

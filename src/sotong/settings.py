@@ -144,25 +144,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------------------
+# REDIS_URL is the task queue's Redis (SOTONG_TASK_BACKEND=rq); SOTONG_CACHE=redis puts the cache
+# on SOTONG_CACHE_URL, another database by default. A cache may evict keys, a queue must never lose
+# one: docs/deploy.md says how to run the two on one Redis server or on two.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-if os.environ.get("SOTONG_CACHE") == "redis":
+SOTONG_CACHE = os.environ.get("SOTONG_CACHE", "db")
+if SOTONG_CACHE == "redis":
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("SOTONG_CACHE_URL", "redis://127.0.0.1:6379/1"),
+            "KEY_PREFIX": "sotong",
+            # A cache that does not answer within 2 s is an error, not a hung request.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
-else:
+    # Sessions stay in the database (they must survive a cache flush) and are read through the
+    # cache, so that many web processes share them without a query per request.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif SOTONG_CACHE == "db":
     # Database cache: shared by every process of a one-machine install (login rate limits must hold
-    # across gunicorn workers), with no extra service to run.
+    # across gunicorn workers), with no extra service to run. Its table comes from
+    # `manage.py createcachetable`.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "sotong_cache",
         }
     }
+else:
+    raise ImproperlyConfigured("SOTONG_CACHE must be db or redis")
+
 
 # --- background tasks -----------------------------------------------------------------------
 # "db" (default): django-tasks-db, worker `manage.py db_worker`. "rq": Redis through
-# django-tasks-rq, worker `manage.py rqworker --job-class django_tasks_rq.Job`. "immediate": runs in
-# the caller (used by most tests; the backends themselves are tested with real workers).
+# django-tasks-rq, worker `manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler`.
+# "immediate": runs in the caller (used by most tests; the backends themselves are tested with
+# real workers). Code enqueues through `sotong.core.tasks.enqueue_on_commit`.
 TASK_QUEUES = ["default", "notify", "search", "urgent"]
 SOTONG_TASK_BACKEND = os.environ.get("SOTONG_TASK_BACKEND", "db")
 _TASK_BACKENDS = {
@@ -174,13 +192,33 @@ if SOTONG_TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured("SOTONG_TASK_BACKEND must be db, rq or immediate")
 TASKS = {
     "default": {"BACKEND": _TASK_BACKENDS[SOTONG_TASK_BACKEND], "QUEUES": TASK_QUEUES},
-    # Named backends so that either can be used explicitly (health checks, tests) whatever the default.
-    "db": {"BACKEND": _TASK_BACKENDS["db"], "QUEUES": TASK_QUEUES},
-    "rq": {"BACKEND": _TASK_BACKENDS["rq"], "QUEUES": TASK_QUEUES},
+    # Named backends so that each can be used explicitly (health checks, tests) whatever the default.
+    **{name: {"BACKEND": path, "QUEUES": TASK_QUEUES} for name, path in _TASK_BACKENDS.items()},
 }
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in TASK_QUEUES}
 
+
+def env_seconds(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {raw!r}")
+    return int(raw)
+
+
+# /healthz reports the queue "stalled" when a task has waited longer than this.
+TASK_STALL_SECONDS = env_seconds("SOTONG_TASK_STALL_SECONDS", 300)
+# /healthz sends a `ping` task through each queue at most this often (0: never), so that a dead
+# worker shows within TASK_STALL_SECONDS even when no real work waits.
+TASK_CANARY_SECONDS = env_seconds("SOTONG_TASK_CANARY_SECONDS", 120)
+
 # --- accounts -------------------------------------------------------------------------------
+# sotong.accounts overrides allauth's templates (account/, mfa/, socialaccount/, allauth/), so it
+# must be found before allauth by the app template loader.
+INSTALLED_APPS.remove("sotong.accounts")
+INSTALLED_APPS.insert(INSTALLED_APPS.index("allauth"), "sotong.accounts")
+MIDDLEWARE.append("sotong.accounts.middleware.PreferredLanguageMiddleware")
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -197,6 +235,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "sotong.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "sotong.accounts.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "sotong.accounts.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -204,28 +245,53 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_GET = False  # logout is a POST (with CSRF token), never a link
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell the owner by mail when password or e-mail changes
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[소통] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
-# allauth's own limits on login failures, signups, resets (cache-backed, so shared by workers).
+# allauth's own limits on login failures, signups, resets. They live in the cache, which is shared
+# by every process (database cache by default, Redis when SOTONG_CACHE=redis). "key" is the
+# e-mail typed in: the 6th wrong password for one account within 5 minutes is refused. The per-IP
+# limit is looser because many residents can share one address (offices, mobile carriers' NAT).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "30/5m/ip,5/5m/key",
     "signup": "20/h/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "change_email": "3/h/user",
 }
+# Behind a load balancer, the client's address is the n-th from the right in X-Forwarded-For;
+# without this, every request would seem to come from the balancer and share one IP limit.
+_PROXY_COUNT = os.environ.get("SOTONG_TRUSTED_PROXY_COUNT", "0")
+if not _PROXY_COUNT.isdigit():
+    raise ImproperlyConfigured("SOTONG_TRUSTED_PROXY_COUNT must be a whole number (0 = no proxy)")
+ALLAUTH_TRUSTED_PROXY_COUNT = int(_PROXY_COUNT)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "sotong"
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30-second code: phone clocks drift
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never join a social login to an account by e-mail
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a social login is a POST (with CSRF token)
 SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+
+_SOCIAL_SCOPES = {
+    "kakao": {"SCOPE": ["account_email", "profile_nickname"]},
+    "naver": {},
+    "google": {"SCOPE": ["openid", "email", "profile"], "AUTH_PARAMS": {"access_type": "online"}},
+}
 
 
 def _social_provider(name: str) -> dict | None:
     client_id = os.environ.get(f"SOTONG_{name.upper()}_CLIENT_ID")
     secret = os.environ.get(f"SOTONG_{name.upper()}_SECRET")
-    if not client_id or not secret:
+    if not client_id and not secret:
         return None
-    return {"APPS": [{"client_id": client_id, "secret": secret, "key": ""}]}
+    if not client_id or not secret:
+        raise ImproperlyConfigured(
+            f"SOTONG_{name.upper()}_CLIENT_ID and SOTONG_{name.upper()}_SECRET must be set together"
+        )
+    return {**_SOCIAL_SCOPES[name], "APPS": [{"client_id": client_id, "secret": secret, "key": ""}]}
 
 
 # Kakao, Naver and Google login are switched on by giving their client id and secret.
@@ -297,32 +363,62 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SOTONG_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = 31536000
+    # Probes talk to gunicorn directly, without the proxy's X-Forwarded-Proto.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # Staff must pass a second factor (TOTP). Only a non-production install may relax this, and only
 # through this explicit switch (used by some tests of unrelated pages).
 SOTONG_STAFF_MFA_REQUIRED = PRODUCTION or env_bool("SOTONG_STAFF_MFA_REQUIRED", default=True)
 
 # --- logging --------------------------------------------------------------------------------
+# One handler on the root logger, so that every log line (ours, Django's, the workers') passes the
+# personal-data filter and carries the request id. JSON lines in production for log shipping.
 LOG_JSON = env_bool("SOTONG_LOG_JSON", default=PRODUCTION)
+LOGGING_CONFIG = "sotong.core.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"pii": {"()": "sotong.core.logging.PersonalDataFilter"}},
+    "filters": {
+        "pii": {"()": "sotong.core.logging.PersonalDataFilter"},
+        "request_id": {"()": "sotong.core.logging.RequestIdFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
         },
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_JSON else "plain",
-            "filters": ["pii"],
+            # The request id is read from the record's request before masking turns it into text.
+            "filters": ["request_id", "pii"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("SOTONG_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (console in DEBUG, mail to ADMINS) would bypass the filter.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+# The request id must exist before anything logs, so its middleware goes first.
+MIDDLEWARE.insert(0, "sotong.core.middleware.RequestIdMiddleware")
+
+# /metrics answers requests from this machine (not forwarded by a proxy) and requests carrying
+# "Authorization: Bearer <SOTONG_METRICS_TOKEN>". PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus_client, set by gunicorn.conf.py) merges the counters of all gunicorn workers.
+METRICS_TOKEN = os.environ.get("SOTONG_METRICS_TOKEN", "")
+
+# --- files ---
+# Largest upload accepted per kind of use (sotong.core.files.kinds), in MiB, e.g.
+# SOTONG_UPLOAD_MAX_MB_DOCUMENTS=30. Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary
+# file, so large limits cost disk, not memory.
+SOTONG_UPLOAD_MAX_SIZE = {
+    kind: int(os.environ.get(f"SOTONG_UPLOAD_MAX_MB_{kind.upper()}", default_mib)) * 1024 * 1024
+    for kind, default_mib in {"documents": 20, "images": 10, "attachments": 20}.items()
 }

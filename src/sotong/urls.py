@@ -3,19 +3,20 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from sotong.core import views as core_views
+from sotong.core import ops
 
 admin.site.site_header = "소통 관리"
 admin.site.site_title = "소통 관리"
 admin.site.index_title = "관리 화면"
 
+handler400 = "sotong.core.views.error_400"
 handler403 = "sotong.core.views.error_403"
 handler404 = "sotong.core.views.error_404"
 handler500 = "sotong.core.views.error_500"
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
-    path("metrics", core_views.metrics, name="metrics"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

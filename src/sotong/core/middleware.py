@@ -1,20 +1,61 @@
-"""Request metrics for Prometheus (`GET /metrics`)."""
+"""Request id (for logs) and request metrics (for `GET /metrics`)."""
 
 from __future__ import annotations
 
+import re
 import time
+import uuid
 
 from prometheus_client import Counter, Histogram
 
+from sotong.core.logging import reset_request_id, set_request_id
+
+# An id from the proxy in front (nginx `$request_id`) is kept so that its access log and ours
+# join; anything else a client sends is replaced, so that ids stay short and printable.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+UNMATCHED = "<unmatched>"
+
 REQUESTS = Counter(
-    "sotong_http_requests_total", "HTTP requests by method and status", ["method", "status"]
+    "sotong_http_requests_total",
+    "HTTP requests by method, view and status",
+    ["method", "view", "status"],
 )
 LATENCY = Histogram(
     "sotong_http_request_seconds",
-    "HTTP request latency",
-    ["method"],
+    "HTTP request latency by method and view",
+    ["method", "view"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+class RequestIdMiddleware:
+    """Gives every request an id: on `request.request_id`, in every log line written while it is
+    served, and in the `X-Request-ID` response header (quote it when reporting a problem)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = set_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def _view_label(request) -> str:
+    # The URL pattern's name, never the path: paths are unbounded (ids, slugs, a scanner's
+    # guesses), names are as many as the URL configuration has.
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return UNMATCHED
+    return match.view_name or match.route or UNMATCHED
 
 
 class RequestMetricsMiddleware:
@@ -24,12 +65,9 @@ class RequestMetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        # Method label limited to known verbs so a client cannot grow the label set.
-        method = (
-            request.method
-            if request.method in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
-            else "OTHER"
-        )
-        REQUESTS.labels(method=method, status=str(response.status_code)).inc()
-        LATENCY.labels(method=method).observe(time.perf_counter() - started)
+        # Labels from bounded sets only, so that no client can grow the number of series.
+        method = request.method if request.method in KNOWN_METHODS else "OTHER"
+        view = _view_label(request)
+        REQUESTS.labels(method=method, view=view, status=str(response.status_code)).inc()
+        LATENCY.labels(method=method, view=view).observe(time.perf_counter() - started)
         return response
