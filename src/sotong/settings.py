@@ -422,3 +422,8 @@ SOTONG_UPLOAD_MAX_SIZE = {
     kind: int(os.environ.get(f"SOTONG_UPLOAD_MAX_MB_{kind.upper()}", default_mib)) * 1024 * 1024
     for kind, default_mib in {"documents": 20, "images": 10, "attachments": 20}.items()
 }
+
+# --- tests ---
+if SOTONG_ENV == "test":
+    # Hashing every cast user's password with PBKDF2 dominated the suite's run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
