@@ -259,7 +259,8 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/h/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
-    "change_email": "3/h/user",
+    # Adding or changing an address sends mail: keep one account from mail-bombing others.
+    "manage_email": "10/h/user",
 }
 # Behind a load balancer, the client's address is the n-th from the right in X-Forwarded-For;
 # without this, every request would seem to come from the balancer and share one IP limit.

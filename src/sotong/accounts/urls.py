@@ -1,2 +1,10 @@
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("delete/", views.delete, name="delete"),
+]
