@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Before allauth: it overrides allauth's templates (account/, mfa/, socialaccount/, allauth/).
+    "sotong.accounts",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -76,11 +78,12 @@ INSTALLED_APPS = [
     "sotong.core.privacy",
     "sotong.core.files",
     "sotong.org",
-    "sotong.accounts",
     "sotong.demo",
 ]
 
 MIDDLEWARE = [
+    # The request id must exist before anything logs, so its middleware goes first.
+    "sotong.core.middleware.RequestIdMiddleware",
     "sotong.core.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -94,6 +97,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "sotong.accounts.middleware.StaffSecondFactorMiddleware",
+    "sotong.accounts.middleware.PreferredLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "sotong.urls"
@@ -214,11 +218,6 @@ TASK_STALL_SECONDS = env_seconds("SOTONG_TASK_STALL_SECONDS", 300)
 TASK_CANARY_SECONDS = env_seconds("SOTONG_TASK_CANARY_SECONDS", 120)
 
 # --- accounts -------------------------------------------------------------------------------
-# sotong.accounts overrides allauth's templates (account/, mfa/, socialaccount/, allauth/), so it
-# must be found before allauth by the app template loader.
-INSTALLED_APPS.remove("sotong.accounts")
-INSTALLED_APPS.insert(INSTALLED_APPS.index("allauth"), "sotong.accounts")
-MIDDLEWARE.append("sotong.accounts.middleware.PreferredLanguageMiddleware")
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -407,8 +406,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
-# The request id must exist before anything logs, so its middleware goes first.
-MIDDLEWARE.insert(0, "sotong.core.middleware.RequestIdMiddleware")
 
 # /metrics answers requests from this machine (not forwarded by a proxy) and requests carrying
 # "Authorization: Bearer <SOTONG_METRICS_TOKEN>". PROMETHEUS_MULTIPROC_DIR (read by
@@ -426,5 +423,7 @@ SOTONG_UPLOAD_MAX_SIZE = {
 
 # --- tests ---
 if SOTONG_ENV == "test":
+    # WhiteNoise scans STATIC_ROOT at start-up and warns on every test client when it is missing.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     # Hashing every cast user's password with PBKDF2 dominated the suite's run time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -8,6 +9,8 @@ from sotong.core import ops
 admin.site.site_header = "소통 관리"
 admin.site.site_title = "소통 관리"
 admin.site.index_title = "관리 화면"
+# The admin login goes through allauth, so staff pass the TOTP step there too.
+admin.site.login = secure_admin_login(admin.site.login)
 
 handler400 = "sotong.core.views.error_400"
 handler403 = "sotong.core.views.error_403"

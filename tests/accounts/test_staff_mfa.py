@@ -149,18 +149,26 @@ def test_a_session_that_skipped_the_mfa_stage_is_ended(client, officer):
 
 
 @pytest.mark.django_db
-def test_the_admin_sites_own_login_form_does_not_skip_the_second_factor(client, admin_user):
+def test_the_admin_sites_login_goes_through_allauth_and_its_second_factor(client, admin_user):
     _with_totp(admin_user)
     login = client.post(
         reverse("admin:login"), {"username": admin_user.email, "password": PASSWORD}
     )
-    assert login.status_code == 302  # Django's admin login checked the password only ...
+
+    # The admin login page hands over to allauth's login (password, then TOTP) ...
+    assert login.status_code == 302
+    assert login.url.startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_session_that_skipped_the_second_factor_is_ended(client, admin_user):
+    _with_totp(admin_user)
+    client.force_login(admin_user)  # any login path other than allauth's stages
 
     response = client.get(reverse("admin:index"))
 
-    # ... so the session is ended before any admin page is shown.
+    # ... and a session made any other way is ended before any admin page is shown.
     assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
     assert "_auth_user_id" not in client.session
 
 
