@@ -10,6 +10,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core.admin import ReadOnlyAdmin
+
 from .models import AccountDeletion, ResidentProfile, User
 
 
@@ -57,7 +59,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ResidentProfile)
-class ResidentProfileAdmin(admin.ModelAdmin):
+class ResidentProfileAdmin(ReadOnlyAdmin):
     list_display = ["pk", "masked_name", "organization", "dong", "language", "updated_at"]
     list_filter = ["language", "organization"]
     list_select_related = ["organization", "dong", "dong__organization"]
@@ -67,15 +69,6 @@ class ResidentProfileAdmin(admin.ModelAdmin):
     @admin.display(description=_("이름(가림)"))
     def masked_name(self, obj: ResidentProfile) -> str:
         return obj.public_name
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(AccountDeletion)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from . import permissions, services
 from .forms import DepartmentAdminForm, StaffAdminForm, StaffingImportForm
 from .models import Department, Dong, Organization, Staff, StaffingEntry, Team
+from .services import STAFF_FIELDS
 
 
 def _adopt(target: models.Model, saved: models.Model) -> None:
@@ -291,18 +292,7 @@ class StaffAdmin(ManagedOrganizationMixin, admin.ModelAdmin):
     list_select_related = ["organization", "department", "team"]
     autocomplete_fields = ["organization", "department", "team"]
     raw_id_fields: list[str] = []
-    fields = [
-        "user",
-        "organization",
-        "department",
-        "team",
-        "name",
-        "position",
-        "title",
-        "grade",
-        "office_phone",
-        "active",
-    ]
+    fields = ["user", *STAFF_FIELDS]
 
     def get_autocomplete_fields(self, request):
         fields = list(super().get_autocomplete_fields(request))

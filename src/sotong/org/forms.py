@@ -7,10 +7,12 @@ import csv
 import io
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Department, Organization, Staff, StaffingEntry
+from .services import STAFF_FIELDS
 
 MAX_IMPORT_BYTES = 512 * 1024
 MAX_IMPORT_ROWS = 2000
@@ -51,18 +53,7 @@ class DepartmentAdminForm(forms.ModelForm):
 class StaffAdminForm(forms.ModelForm):
     class Meta:
         model = Staff
-        fields = [
-            "user",
-            "organization",
-            "department",
-            "team",
-            "name",
-            "position",
-            "title",
-            "grade",
-            "office_phone",
-            "active",
-        ]
+        fields = ["user", *STAFF_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -73,9 +64,13 @@ class StaffAdminForm(forms.ModelForm):
 
 
 def _series_value(raw: str) -> str | None:
+    # Staffing tables are printed in Korean: their labels are accepted whatever the admin's
+    # language, and so are the labels of the page's language.
     raw = raw.strip()
+    with translation.override("ko"):
+        korean = {value: str(label) for value, label in StaffingEntry.Series.choices}
     for value, label in StaffingEntry.Series.choices:
-        if raw in {value, str(label)}:
+        if raw in {value, korean[value], str(label)}:
             return value
     return None
 

@@ -8,11 +8,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["seq", "created_at", "actor_label", "action", "object_repr", "organization"]
     list_filter = [
         "action",
@@ -44,15 +46,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         "hash",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("변경 전"))
     def before_json(self, event: AuditEvent) -> str:

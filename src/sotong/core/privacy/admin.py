@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core.admin import ReadOnlyAdmin
+
 from .models import PersonalDataAccess
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
     list_display = ["accessed_at", "actor", "subject", "field_list", "purpose", "where"]
     list_filter = [
         ("actor", admin.RelatedOnlyFieldListFilter),
@@ -34,15 +36,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
         "ip_address",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("열람 항목"))
     def field_list(self, record: PersonalDataAccess) -> str:
