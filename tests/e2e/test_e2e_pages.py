@@ -89,7 +89,7 @@ def test_home_page_in_english(page: Page, assert_accessible, demo_city):
     page.goto("/")
     _switch_language(page)
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page).to_have_title("Home | 소통")
+    expect(page).to_have_title("Home | Sotong")
     expect(page.get_by_role("link", name="Seodaemun-gu")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main menu")).to_be_visible()
     expect(page.get_by_role("link", name="Log in", exact=True).first).to_be_visible()

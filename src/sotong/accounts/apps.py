@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "sotong.accounts"
     label = "accounts"
-    verbose_name = "계정"
+    verbose_name = _("계정")
 
     def ready(self) -> None:
         from sotong.core.privacy.services import register_rotator

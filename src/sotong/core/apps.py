@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "sotong.core"
     label = "core"
-    verbose_name = "공통 커널"
+    verbose_name = _("공통 커널")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
 
 def _staff_organization(request: HttpRequest):
@@ -23,7 +24,7 @@ def _staff_organization(request: HttpRequest):
 
 def site(request: HttpRequest) -> dict:
     return {
-        "SITE_NAME": "소통",
+        "SITE_NAME": _("소통"),
         "SOTONG_ENV": settings.SOTONG_ENV,
         "current_organization": SimpleLazyObject(lambda: _staff_organization(request)),
     }

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -191,7 +192,7 @@ def metrics_allowed(request: HttpRequest) -> bool:
 def metrics(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         return HttpResponse(
-            "접근 권한이 없습니다. (metrics: forbidden)\n",
+            gettext("접근 권한이 없습니다.") + " (metrics: forbidden)\n",
             status=403,
             content_type="text/plain; charset=utf-8",
         )

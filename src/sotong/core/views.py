@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 
 from sotong.org.models import Organization
@@ -30,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # request, as 500 always does: Django's contract is that the 500 page needs no context processors,
 # no database and no session.
 
-_BARE_CONTEXT = {"SITE_NAME": "소통"}
+_BARE_CONTEXT = {"SITE_NAME": _("소통")}
 _LAST_RESORT = (
     '<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>오류 | 소통</title></head>'
     "<body><main><h1>일시적인 오류가 발생했습니다</h1><p>잠시 후 다시 시도해 주세요.</p>"

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
     name = "sotong.demo"
     label = "demo"
-    verbose_name = "데모 정부"
+    verbose_name = _("데모 정부")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgConfig(AppConfig):
     name = "sotong.org"
     label = "org"
-    verbose_name = "조직"
+    verbose_name = _("조직")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FilesConfig(AppConfig):
     name = "sotong.core.files"
     label = "files"
-    verbose_name = "첨부파일"
+    verbose_name = _("첨부파일")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "sotong.core.privacy"
     label = "privacy"
-    verbose_name = "개인정보 보호"
+    verbose_name = _("개인정보 보호")
