@@ -77,7 +77,9 @@ INSTALLED_APPS = [
     "sotong.core.audit",
     "sotong.core.privacy",
     "sotong.core.files",
+    "sotong.core.search",
     "sotong.org",
+    "sotong.services",
     "sotong.demo",
 ]
 

@@ -2,13 +2,14 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from sotong.core import ops
+from sotong.core import ops, search_page
 
-admin.site.site_header = "소통 관리"
-admin.site.site_title = "소통 관리"
-admin.site.index_title = "관리 화면"
+admin.site.site_header = _("소통 관리")
+admin.site.site_title = _("소통 관리")
+admin.site.index_title = _("관리 화면")
 # The admin login goes through allauth, so staff pass the TOTP step there too.
 admin.site.login = secure_admin_login(admin.site.login)
 
@@ -25,6 +26,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("sotong.accounts.urls")),
     path("org/", include("sotong.org.urls")),
+    path("services/", include("sotong.services.urls")),
+    path("search", search_page.search, name="search"),
     path("", include("sotong.core.urls")),
 ]
 

@@ -29,9 +29,13 @@ from sotong.org.models import (
     StaffingEntry,
     Team,
 )
+from sotong.services.models import FaqEntry
+from sotong.services.services import faq_import
 
 ORGANIZATION_FILES = ("seoul.json", "seodaemun.json", "junggu.json", "yeongdeungpo.json")
 PEOPLE_FILE = "people.json"
+# An excerpt of the Seoul 120 knowledge base (see data/seoul120_faq_excerpt.README.md).
+FAQ_FILE = "seoul120_faq_excerpt.csv"
 ORG_ADMIN_GROUP = "기관 관리자"
 # Everything about organisations except creating or deleting an organisation itself.
 ORG_ADMIN_PERMISSIONS = [
@@ -321,6 +325,18 @@ class _Loader:
             user.save(update_fields=["is_staff"])
         user.groups.add(self.org_admin_group())
 
+    # the FAQ knowledge base: imported by (source, 내용번호), so a second run changes nothing
+
+    def faq(self) -> None:
+        data = resources.files("sotong.demo").joinpath("data", FAQ_FILE).read_bytes()
+        report = faq_import(
+            actor=self.actor, file=data, source="seoul120", organization=self.organizations["seoul"]
+        )
+        if report.errors:
+            raise DemoDataError(f"{FAQ_FILE}: {report.errors[0]}")
+        if report.created:
+            self.result.created["faq entries"] = report.created
+
     # all of it
 
     def run(self) -> DemoResult:
@@ -358,6 +374,7 @@ class _Loader:
         self.result.account_lines, self.result.accounts_setup = _setup_accounts(
             staff_users, resident_users
         )
+        self.faq()
         self.result.totals = {
             "organizations": Organization.objects.count(),
             "dongs": Dong.objects.count(),
@@ -366,6 +383,7 @@ class _Loader:
             "staff": Staff.objects.count(),
             "staffing entries": StaffingEntry.objects.count(),
             "users": User.objects.count(),
+            "faq entries": FaqEntry.objects.count(),
         }
         return self.result
 

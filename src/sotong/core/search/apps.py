@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchConfig(AppConfig):
+    name = "sotong.core.search"
+    label = "search"
+    verbose_name = _("검색")
+    default_auto_field = "django.db.models.BigAutoField"
