@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "sotong.core.search",
     "sotong.org",
     "sotong.services",
+    "sotong.notify",
     "sotong.demo",
 ]
 
@@ -309,6 +310,13 @@ if not FIELD_ENCRYPTION_KEYS:
     if PRODUCTION:
         raise ImproperlyConfigured("SOTONG_FIELD_ENCRYPTION_KEYS must be set in production")
     FIELD_ENCRYPTION_KEYS = ["2Yf5K8v0o3rZt6bQeN1cL4xW9aH7sJ2dG5pU8mR0kTw="]
+# Key of the keyed hashes that find a row by an encrypted value (subscriber e-mail and phone).
+# Unlike the encryption keys it cannot be rotated in place: set it once per install.
+FIELD_LOOKUP_KEY = os.environ.get("SOTONG_FIELD_LOOKUP_KEY", "")
+if not FIELD_LOOKUP_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SOTONG_FIELD_LOOKUP_KEY must be set in production")
+    FIELD_LOOKUP_KEY = "sotong-development-lookup-key"
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "ko"

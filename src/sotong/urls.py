@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("sotong.accounts.urls")),
     path("org/", include("sotong.org.urls")),
     path("services/", include("sotong.services.urls")),
+    path("notify/", include("sotong.notify.urls")),
     path("search", search_page.search, name="search"),
     path("", include("sotong.core.urls")),
 ]

@@ -6,6 +6,8 @@ first key, any listed key decrypts. Rotation: put a new key in front, run
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -68,3 +70,13 @@ def rotate(token: str) -> str:
         return fernet().rotate(token.encode("ascii")).decode("ascii")
     except (InvalidToken, UnicodeEncodeError) as exc:
         raise DecryptionError("a value to rotate could not be decrypted with any key") from exc
+
+
+def lookup_hash(value: str, *, purpose: str) -> str:
+    """A keyed hash (HMAC-SHA256, hex) of a normalised value, for finding a row by an encrypted
+    value (e-mail, phone) without storing it in the clear. `purpose` separates uses, so the same
+    phone number hashes differently in two tables. The key is FIELD_LOOKUP_KEY, which must never
+    change once rows exist (unlike the encryption keys it cannot be rotated in place)."""
+    key = settings.FIELD_LOOKUP_KEY.encode("utf-8")
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -1,0 +1,68 @@
+"""Who may do what in `notify`. Plain functions, no side effects.
+
+Residents manage their own subscription through signed links or their account (no permission
+needed beyond holding the link). Staff of an organisation compose and send its campaigns with the
+Django permission `notify.send_campaign` (group "알림 담당" in the demo); an emergency alert needs
+`notify.send_emergency`, which the organisation grants separately (group "긴급 알림 발송"). A
+superuser may do everything everywhere."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sotong.org.models import Organization, Staff
+
+if TYPE_CHECKING:
+    from sotong.accounts.models import User
+
+CAMPAIGN_PERMISSION = "notify.send_campaign"
+EMERGENCY_PERMISSION = "notify.send_emergency"
+
+
+def _staff_of(user: User) -> Staff | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        staff = user.staff
+    except Staff.DoesNotExist:
+        return None
+    return staff if staff.active else None
+
+
+def _holds(user: User, organization: Organization | int, permission: str) -> bool:
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return True
+    staff = _staff_of(user)
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return bool(staff and staff.organization_id == org_id and user.has_perm(permission))
+
+
+def can_manage_campaigns(user: User, organization: Organization | int) -> bool:
+    """Compose, preview, count, schedule and send newsletters and targeted campaigns; edit the
+    organisation's templates; read its reports."""
+    return _holds(user, organization, CAMPAIGN_PERMISSION)
+
+
+def can_send_emergency(user: User, organization: Organization | int) -> bool:
+    return _holds(user, organization, EMERGENCY_PERMISSION)
+
+
+def can_use_notify_staff_pages(user: User) -> bool:
+    """Whether the staff pages of notify are for this user at all (the menu, the list)."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return True
+    return _staff_of(user) is not None and (
+        user.has_perm(CAMPAIGN_PERMISSION) or user.has_perm(EMERGENCY_PERMISSION)
+    )
+
+
+def managed_organization_ids(user: User) -> set[int] | None:
+    """Organisations whose campaigns `user` manages; None means all (superuser)."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return None
+    staff = _staff_of(user)
+    if staff is None:
+        return set()
+    if user.has_perm(CAMPAIGN_PERMISSION) or user.has_perm(EMERGENCY_PERMISSION):
+        return {staff.organization_id}
+    return set()

@@ -1,0 +1,14 @@
+"""URLs of notify: the resident pages (subscribe, confirm, manage, unsubscribe), the staff pages
+(templates, campaigns, reports), the provider's webhooks and tracked links. Each module owns its
+own `urlpatterns`; this file only joins them under the `notify:` namespace."""
+
+from . import links, views_public, views_staff, webhooks
+
+app_name = "notify"
+
+urlpatterns = [
+    *views_public.urlpatterns,
+    *views_staff.urlpatterns,
+    *webhooks.urlpatterns,
+    *links.urlpatterns,
+]
