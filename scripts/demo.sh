@@ -22,6 +22,11 @@ $PY manage.py createcachetable
 $PY manage.py collectstatic --no-input -v 0
 $PY manage.py demo_load
 
+# The fake SMS/KakaoTalk provider (solapi's protocol): the real adapter sends to it, and its inbox
+# shows staff what residents would receive. Delivery reports come back through the webhook.
+FAKE_PROVIDER_PORT="${FAKE_PROVIDER_PORT:-18090}"
+export SOTONG_SOLAPI_URL="${SOTONG_SOLAPI_URL:-http://127.0.0.1:${FAKE_PROVIDER_PORT}}"
+
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -37,6 +42,17 @@ else
 fi
 pids+=($!)
 
+$PY -m sotong.notify.fakeprovider --port "${FAKE_PROVIDER_PORT}" \
+  --report-url "${SOTONG_SITE_URL}/notify/hooks/solapi/report" \
+  --inbound-url "${SOTONG_SITE_URL}/notify/hooks/solapi/inbound" \
+  --secret "${SOTONG_SOLAPI_WEBHOOK_SECRET:-demo-webhook-secret}" \
+  --state-file "${SOTONG_VAR_DIR:-var}/fakeprovider.json" &
+pids+=($!)
+
+# Starts scheduled campaigns when their time comes and wakes the delivery workers.
+$PY manage.py notify_scheduler &
+pids+=($!)
+
 GUNICORN_BIND="${HOST}:${PORT}" WEB_CONCURRENCY="${WORKERS}" \
   .venv/bin/gunicorn sotong.wsgi:application -c gunicorn.conf.py &
 pids+=($!)
@@ -48,6 +64,8 @@ cat <<MSG
     ${SOTONG_SITE_URL}/healthz
   관리 화면 / admin: ${SOTONG_SITE_URL}/admin/
   보낸 이메일 / sent e-mail: var/mail/
+  문자·알림톡 (가짜 발송 업체) / SMS and KakaoTalk (fake provider): ${SOTONG_SOLAPI_URL}/
+  알림 발송 담당 / notify staff pages: ${SOTONG_SITE_URL}/notify/staff/
   직원 로그인의 OTP 코드 / a staff TOTP code now: .venv/bin/python manage.py demo_totp EMAIL
   멈추려면 Ctrl-C / press Ctrl-C to stop.
 

@@ -362,6 +362,42 @@ elif SOTONG_ENV == "demo":
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# --- notifications (notify) -------------------------------------------------------------------
+# Channel → transport class. E-mail goes through Django's SMTP settings above; SMS, LMS and
+# KakaoTalk 알림톡 through an HTTP provider modelled on solapi's API v4 (docs/notify.md). The demo
+# and the tests point SOTONG_SOLAPI_URL at the fake provider (`python -m sotong.notify.fakeprovider`).
+NOTIFY_TRANSPORTS = {
+    "email": "sotong.notify.transports.smtp.SmtpTransport",
+    "sms": "sotong.notify.transports.solapi.SolapiTransport",
+    "kakao": "sotong.notify.transports.solapi.SolapiTransport",
+}
+SOLAPI_URL = os.environ.get("SOTONG_SOLAPI_URL", "http://127.0.0.1:18090")
+SOLAPI_API_KEY = os.environ.get("SOTONG_SOLAPI_API_KEY", "NCSDEMOKEY0000000")
+SOLAPI_API_SECRET = os.environ.get("SOTONG_SOLAPI_API_SECRET", "demo-secret")
+# Registered sender number (발신번호) and KakaoTalk channel id (pfId) of the organisation.
+SOLAPI_SENDER = os.environ.get("SOTONG_SOLAPI_SENDER", "0212345678")
+SOLAPI_KAKAO_PF_ID = os.environ.get("SOTONG_SOLAPI_KAKAO_PF_ID", "KA01PF000000000000000000000000")
+# Messages per second the provider accepts from us, across all workers (0 = no limit).
+SOLAPI_RATE_PER_SECOND = int(os.environ.get("SOTONG_SOLAPI_RATE_PER_SECOND", "0"))
+SOLAPI_TIMEOUT_SECONDS = float(os.environ.get("SOTONG_SOLAPI_TIMEOUT_SECONDS", "10"))
+# Shared secret of the provider's webhooks (delivery reports, inbound SMS).
+SOLAPI_WEBHOOK_SECRET = os.environ.get("SOTONG_SOLAPI_WEBHOOK_SECRET", "demo-webhook-secret")
+if PRODUCTION and "demo" in (SOLAPI_API_SECRET + SOLAPI_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("set SOTONG_SOLAPI_API_SECRET and SOTONG_SOLAPI_WEBHOOK_SECRET")
+# 080 number for free opt-out printed in promotional SMS (정보통신망법 제50조).
+NOTIFY_OPT_OUT_PHONE = os.environ.get("SOTONG_NOTIFY_OPT_OUT_PHONE", "080-000-0000")
+NOTIFY_BATCH_SIZE = int(os.environ.get("SOTONG_NOTIFY_BATCH_SIZE", "500"))
+# A claimed delivery whose worker has not finished within this time is reclaimed.
+NOTIFY_LEASE_SECONDS = int(os.environ.get("SOTONG_NOTIFY_LEASE_SECONDS", "120"))
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SOTONG_NOTIFY_MAX_ATTEMPTS", "6"))
+# A delivery task claims batches for this long, then hands over to a fresh task.
+NOTIFY_TASK_TIME_BUDGET = float(os.environ.get("SOTONG_NOTIFY_TASK_TIME_BUDGET", "30"))
+if NOTIFY_LEASE_SECONDS < 3 * SOLAPI_TIMEOUT_SECONDS:
+    # Shorter, and another worker could reclaim (and resend) a batch still in flight.
+    raise ImproperlyConfigured(
+        "SOTONG_NOTIFY_LEASE_SECONDS must be at least 3 × SOTONG_SOLAPI_TIMEOUT_SECONDS"
+    )
+
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION

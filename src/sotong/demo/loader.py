@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from sotong.accounts.models import User
+from sotong.notify.models import Campaign, Subscriber
 from sotong.org import services
 from sotong.org.models import (
     Department,
@@ -337,6 +338,17 @@ class _Loader:
         if report.created:
             self.result.created["faq entries"] = report.created
 
+    # notifications: permissions, a sample of subscribers, the seeds' campaigns
+
+    def notify(self) -> None:
+        from .notify_demo import load_notify
+
+        made = load_notify(read_data("notify.json"), self.organizations)
+        if made.subscribers:
+            self.result.created["subscribers"] = made.subscribers
+        if made.campaigns:
+            self.result.created["campaigns"] = len(made.campaigns)
+
     # all of it
 
     def run(self) -> DemoResult:
@@ -375,6 +387,7 @@ class _Loader:
             staff_users, resident_users
         )
         self.faq()
+        self.notify()
         self.result.totals = {
             "organizations": Organization.objects.count(),
             "dongs": Dong.objects.count(),
@@ -384,6 +397,8 @@ class _Loader:
             "staffing entries": StaffingEntry.objects.count(),
             "users": User.objects.count(),
             "faq entries": FaqEntry.objects.count(),
+            "subscribers": Subscriber.objects.count(),
+            "campaigns": Campaign.objects.count(),
         }
         return self.result
 

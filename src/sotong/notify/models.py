@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sotong.core.privacy.fields import EncryptedCharField
+from sotong.core.privacy.fields import EncryptedCharField, EncryptedJSONField
 
 
 class Channel(models.TextChoices):
@@ -62,16 +62,26 @@ class Subscriber(models.Model):
         WEEKLY = "weekly", _("주간 모아 받기")
 
     organization = models.ForeignKey(
-        "org.Organization", on_delete=models.PROTECT, related_name="subscribers",
+        "org.Organization",
+        on_delete=models.PROTECT,
+        related_name="subscribers",
         verbose_name=_("기관"),
     )
     dong = models.ForeignKey(
-        "org.Dong", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "org.Dong",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("행정동"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="subscriptions", verbose_name=_("회원"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        verbose_name=_("회원"),
     )
     status = models.CharField(
         _("상태"), max_length=20, choices=Status.choices, default=Status.PENDING
@@ -98,6 +108,8 @@ class Subscriber(models.Model):
     promo_consent = models.BooleanField(_("광고성 정보 수신 동의"), default=False)
     night_promo_consent = models.BooleanField(_("야간 광고성 정보 수신 동의"), default=False)
     language = models.CharField(_("언어"), max_length=8, default="ko")
+    # Bumped to revoke every manage/unsubscribe link handed out so far.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("신청일"), default=timezone.now)
     updated_at = models.DateTimeField(_("고친 때"), auto_now=True)
     unsubscribed_at = models.DateTimeField(_("해지일"), null=True, blank=True)
@@ -157,6 +169,9 @@ class Consent(models.Model):
         verbose_name_plural = _("수신 동의 기록")
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.granted} #{self.subscriber_id}"
+
 
 class Confirmation(models.Model):
     """A double opt-in challenge: a code sent by SMS or a link sent by e-mail. Only the hash of
@@ -176,6 +191,9 @@ class Confirmation(models.Model):
         verbose_name = _("수신 확인")
         verbose_name_plural = _("수신 확인")
 
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.subscriber_id}"
+
 
 class Template(models.Model):
     """What one kind of message says on one channel. `key` is an event type for transactional
@@ -189,8 +207,12 @@ class Template(models.Model):
         CAMPAIGN = "campaign", _("발송용")
 
     organization = models.ForeignKey(
-        "org.Organization", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="notify_templates", verbose_name=_("기관"),
+        "org.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notify_templates",
+        verbose_name=_("기관"),
     )
     key = models.CharField(_("키"), max_length=80)
     kind = models.CharField(_("종류"), max_length=20, choices=Kind.choices)
@@ -240,7 +262,9 @@ class Campaign(models.Model):
         CANCELLED = "cancelled", _("취소됨")
 
     organization = models.ForeignKey(
-        "org.Organization", on_delete=models.PROTECT, related_name="campaigns",
+        "org.Organization",
+        on_delete=models.PROTECT,
+        related_name="campaigns",
         verbose_name=_("기관"),
     )
     kind = models.CharField(_("종류"), max_length=20, choices=Kind.choices)
@@ -254,7 +278,11 @@ class Campaign(models.Model):
     body = models.TextField(_("이메일 본문"), blank=True)
     sms_body = models.TextField(_("문자 본문"), blank=True)
     kakao_template = models.ForeignKey(
-        Template, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Template,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("알림톡 틀"),
     )
     kakao_variables = models.JSONField(_("알림톡 변수"), default=dict, blank=True)
@@ -269,12 +297,18 @@ class Campaign(models.Model):
     planned_at = models.DateTimeField(_("대상 확정"), null=True, blank=True)
     finished_at = models.DateTimeField(_("발송 완료"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("작성자"),
     )
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("발송자"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("발송자"),
     )
     created_at = models.DateTimeField(_("작성일"), default=timezone.now)
     updated_at = models.DateTimeField(_("고친 때"), auto_now=True)
@@ -308,16 +342,25 @@ class Notification(models.Model):
 
     event = models.CharField(_("사건"), max_length=80)
     organization = models.ForeignKey(
-        "org.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "org.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("기관"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="notifications", verbose_name=_("받는 사람"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("받는 사람"),
     )
     to_email = EncryptedCharField(_("이메일"), max_length=254, blank=True)
     to_phone = EncryptedCharField(_("휴대전화"), max_length=20, blank=True)
-    context = models.JSONField(_("내용 값"), default=dict, blank=True)
+    # Values of the message (a name, a petition title, a confirmation code): encrypted at rest.
+    context = EncryptedJSONField(_("내용 값"), default=dict, blank=True)
     ref = models.CharField(_("관련 항목"), max_length=120, blank=True)
     idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("만든 때"), default=timezone.now)
@@ -326,6 +369,9 @@ class Notification(models.Model):
         verbose_name = _("개별 알림")
         verbose_name_plural = _("개별 알림")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} #{self.pk}"
 
 
 class Delivery(models.Model):
@@ -405,6 +451,9 @@ class Delivery(models.Model):
             models.Index(fields=["campaign", "status"], name="notify_delivery_campaign"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.pk} ({self.get_status_display()})"
+
 
 class Click(models.Model):
     """A recipient followed a tracked link in a message."""
@@ -417,6 +466,9 @@ class Click(models.Model):
         verbose_name = _("링크 열람")
         verbose_name_plural = _("링크 열람")
 
+    def __str__(self) -> str:
+        return f"#{self.delivery_id} {self.at:%Y-%m-%d %H:%M}"
+
 
 class ConversionEvent(models.Model):
     """Someone did something a campaign may aim at (applied for a service, subscribed …): other
@@ -425,7 +477,10 @@ class ConversionEvent(models.Model):
 
     action = models.CharField(_("행동"), max_length=80)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="+",
     )
     subscriber = models.ForeignKey(
@@ -438,6 +493,9 @@ class ConversionEvent(models.Model):
         verbose_name = _("성과 행동")
         verbose_name_plural = _("성과 행동")
         indexes = [models.Index(fields=["action", "at"], name="notify_conversion_action")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d}"
 
 
 class RateWindow(models.Model):
@@ -452,3 +510,6 @@ class RateWindow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["transport", "second"], name="notify_rate_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.transport}@{self.second}: {self.count}"

@@ -5,6 +5,8 @@ An empty string and NULL are stored as they are (there is nothing to hide but th
 
 from __future__ import annotations
 
+import json
+
 from django.core import checks
 from django.db import models
 
@@ -60,6 +62,41 @@ class EncryptedCharField(EncryptedTextField):
 
         kwargs.setdefault("widget", forms.TextInput)
         return super().formfield(**kwargs)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON object or array encrypted at rest (e.g. the values of a message that may name a
+    person). A `str` given to it is taken as JSON already serialised — that is how key rotation
+    writes a decrypted value back — so the field holds objects and arrays, never a bare string."""
+
+    description = "JSON encrypted at rest"
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            json.loads(value)  # refuse anything that is not JSON text
+            text = value
+        else:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return crypto.encrypt(text)
+
+    def from_db_value(self, value, expression, connection):
+        plain = super().from_db_value(value, expression, connection)
+        if plain is None or plain == "":
+            return plain
+        return json.loads(plain)
+
+    def to_python(self, value):
+        return value
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False, sort_keys=True)
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.JSONField, **kwargs})
 
 
 def encrypted_fields() -> dict[type[models.Model], list[EncryptedTextField]]:

@@ -63,6 +63,14 @@ class TransportError(Exception):
 
 
 class Transport:
+    """A transport that cannot reconcile may also offer `send_each(batch) -> Iterator[Outcome]`:
+    the same hand-over, yielding each item's outcome in batch order as soon as the server accepted
+    or refused it, so the pipeline commits it before the next item leaves. When the connection
+    fails it raises `TransportError` after the outcomes already yielded; the items not yet
+    yielded were not handed over. For a reconcilable transport, a temporary outcome with code
+    `timeout`, `connection_error`, `unanswered` or `bad_answer` is ambiguous: the provider may
+    hold the message, so it must be reconciled before it is sent again."""
+
     name: ClassVar[str]  # e.g. "smtp", "solapi"; stored on Delivery.transport
     channels: ClassVar[frozenset[str]]
     max_batch: ClassVar[int] = 100

@@ -1,0 +1,6 @@
+"""The fake SMS/KakaoTalk provider (solapi API v4 protocol) used by tests, the demo and the
+fan-out benchmark. See `server.py`; run it with ``python -m sotong.notify.fakeprovider``."""
+
+from .server import FakeProviderServer, FakeState, make_server, mask_number
+
+__all__ = ["FakeProviderServer", "FakeState", "make_server", "mask_number"]
