@@ -228,9 +228,10 @@ def test_campaign_update_only_drafts(notify_staff, district, subscriber_factory)
 
 
 def test_campaign_preview_and_count(notify_staff, district, subscriber_factory):
-    subscriber_factory()
-    subscriber_factory(channels=("sms",))
-    subscriber_factory(interests=(Interest.CULTURE,))
+    subscriber_factory(promo_consent=True)
+    subscriber_factory(channels=("sms",), promo_consent=True)
+    subscriber_factory(interests=(Interest.CULTURE,), promo_consent=True)
+    subscriber_factory()  # no consent to advertising: not counted for a promotional campaign
     campaign = targeted(notify_staff, district, promotional=True)
     previews = campaign_preview(campaign=campaign)
     assert set(previews) == {"email", "sms"}

@@ -108,9 +108,20 @@ def test_only_active_subscribers_of_the_right_frequency(subscriber_factory, dist
     subscriber_factory(status=Subscriber.Status.PENDING)
     subscriber_factory(status=Subscriber.Status.UNSUBSCRIBED)
     weekly = subscriber_factory(frequency=Subscriber.Frequency.WEEKLY)
-    for kind in ("targeted", "emergency"):
-        assert ids(segment_queryset(district, Segment(), kind=kind)) == {active.pk}
+    assert ids(segment_queryset(district, Segment(), kind="targeted")) == {active.pk}
     assert ids(segment_queryset(district, Segment(), kind="newsletter")) == {weekly.pk}
+    # An alert cannot wait for the weekly digest.
+    assert ids(segment_queryset(district, Segment(), kind="emergency")) == {active.pk, weekly.pk}
+
+
+def test_promotional_campaigns_reach_only_those_who_consented(subscriber_factory, district):
+    consented = subscriber_factory(promo_consent=True)
+    subscriber_factory(promo_consent=False)
+    assert ids(segment_queryset(district, Segment(), kind="targeted", promotional=True)) == {
+        consented.pk
+    }
+    assert segment_count(district, Segment(), kind="targeted", promotional=True)["subscribers"] == 1
+    assert len(ids(segment_queryset(district, Segment(), kind="targeted"))) == 2
 
 
 def test_organisation_scope_and_include_children(subscriber_factory, district, city):

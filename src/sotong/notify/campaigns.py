@@ -610,6 +610,7 @@ def _count(campaign: Campaign) -> dict[str, int]:
         campaign.segment,
         kind=campaign.kind,
         channels=campaign.channels or None,
+        promotional=campaign.promotional,
     )
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sotong.core.vocab import Interest, LifeStage, TargetGroup
 from sotong.org.models import Dong, Organization
@@ -212,7 +213,7 @@ class CampaignForm(forms.Form):
     title = forms.CharField(label=_("제목"), max_length=200, help_text=_("관리용 이름입니다."))
     interests = _checkboxes(Interest.choices, _("관심 분야"))
     life_stages = _checkboxes(LifeStage.choices, _("생애주기"))
-    target_groups = _checkboxes(TargetGroup.choices, _("대상"))
+    target_groups = _checkboxes(TargetGroup.choices, pgettext_lazy("target group", "대상"))
     dongs = forms.ModelMultipleChoiceField(
         label=_("행정동"),
         queryset=Dong.objects.none(),

@@ -162,6 +162,8 @@ def subscriber_import(
         batch_size=1000,
     )
     report.created = len(created)
+    if not created:
+        return report  # nothing changed, nothing to record
     audit_record(
         actor=actor,
         action="notify.subscriber.import",

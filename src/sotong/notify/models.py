@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sotong.core.privacy.fields import EncryptedCharField, EncryptedJSONField
 
@@ -94,7 +95,7 @@ class Subscriber(models.Model):
     phone_confirmed_at = models.DateTimeField(_("휴대전화 확인"), null=True, blank=True)
     interests = models.PositiveIntegerField(_("관심 분야"), default=0)
     life_stages = models.PositiveIntegerField(_("생애주기"), default=0)
-    target_groups = models.PositiveIntegerField(_("대상"), default=0)
+    target_groups = models.PositiveIntegerField(pgettext_lazy("target group", "대상"), default=0)
     channels = models.PositiveSmallIntegerField(_("받는 방법"), default=0)
     birth_year = models.PositiveSmallIntegerField(_("출생 연도"), null=True, blank=True)
     frequency = models.CharField(
@@ -272,7 +273,7 @@ class Campaign(models.Model):
         _("상태"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     title = models.CharField(_("제목"), max_length=200)
-    segment = models.JSONField(_("대상"), default=dict, blank=True)
+    segment = models.JSONField(pgettext_lazy("recipients", "대상"), default=dict, blank=True)
     channels = models.PositiveSmallIntegerField(_("보낼 채널"), default=0)
     subject = models.CharField(_("이메일 제목"), max_length=200, blank=True)
     body = models.TextField(_("이메일 본문"), blank=True)
@@ -390,11 +391,23 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("제외")
         CANCELLED = "cancelled", _("취소")
 
+    # No index of their own: notify_delivery_campaign and the unique constraints cover every
+    # look-up, and one more index only slows down planning a million rows.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        Campaign,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
     )
     notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        Notification,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
     )
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"

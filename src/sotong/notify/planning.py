@@ -65,6 +65,7 @@ def campaign_count(campaign: Campaign) -> dict[str, int]:
         Segment.from_json(campaign.segment),
         kind=campaign.kind,
         channels=_campaign_channels(campaign),
+        promotional=campaign.promotional,
     )
 
 
@@ -95,7 +96,9 @@ def campaign_plan(campaign: Campaign, *, now: datetime) -> int:
     using = router.db_for_write(Delivery)
     vendor = connections[using].vendor
     segment = Segment.from_json(campaign.segment)
-    base = segment_queryset(campaign.organization, segment, kind=campaign.kind)
+    base = segment_queryset(
+        campaign.organization, segment, kind=campaign.kind, promotional=campaign.promotional
+    )
     start = plan_start(campaign, now=now)
     timestamp = models.DateTimeField()
     if campaign.kind == Campaign.Kind.NEWSLETTER:

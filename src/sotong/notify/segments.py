@@ -215,19 +215,22 @@ def _as_segment(segment: Segment | Mapping | None) -> Segment:
 
 
 def segment_queryset(
-    organization, segment: Segment | Mapping | None, *, kind: str
+    organization, segment: Segment | Mapping | None, *, kind: str, promotional: bool = False
 ) -> QuerySet[Subscriber]:
     """The subscribers a campaign of `kind` with this segment is for (before channels: some of
-    them may have no address the campaign can use; `segment_count` tells)."""
+    them may have no address the campaign can use; `segment_count` tells). An emergency is for
+    everyone in the area, weekly-digest readers included: an alert cannot wait for Friday. A
+    promotional campaign is only for those who consented to advertising (정보통신망법 제50조)."""
     segment = _as_segment(segment)
     kind = Campaign.Kind(kind)
-    frequency = (
-        Subscriber.Frequency.WEEKLY
-        if kind == Campaign.Kind.NEWSLETTER
-        else Subscriber.Frequency.IMMEDIATE
-    )
     scope = organization_scope(organization, segment)
-    queryset = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE, frequency=frequency)
+    queryset = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
+    if kind == Campaign.Kind.NEWSLETTER:
+        queryset = queryset.filter(frequency=Subscriber.Frequency.WEEKLY)
+    elif kind == Campaign.Kind.TARGETED:
+        queryset = queryset.filter(frequency=Subscriber.Frequency.IMMEDIATE)
+    if promotional and kind != Campaign.Kind.EMERGENCY:
+        queryset = queryset.filter(promo_consent=True)
     queryset = (
         queryset.filter(organization_id=scope[0])
         if len(scope) == 1
@@ -295,13 +298,14 @@ def segment_count(
     *,
     kind: str,
     channels: int | Iterable[str] | None = None,
+    promotional: bool = False,
 ) -> dict[str, int]:
     """Exact numbers, in one query: `subscribers` who would get at least one message, messages
     per channel (`email`, `kakao`, `sms`), their sum `deliveries`, and `matched`, the
     subscribers the segment selects whether or not they have a usable address. `channels` are
     the campaign's (None: all); an emergency ignores them."""
     conditions = channel_conditions(kind=kind, channels=channels)
-    queryset = segment_queryset(organization, segment, kind=kind)
+    queryset = segment_queryset(organization, segment, kind=kind, promotional=promotional)
     reachable = Q()
     for condition in conditions.values():
         reachable |= condition

@@ -30,7 +30,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sotong.core.vocab import Interest, LifeStage, TargetGroup, bit
@@ -639,7 +639,7 @@ def segment_summary(campaign: Campaign) -> list[tuple[str, str]]:
     for key, label, vocab in (
         ("interests", _("관심 분야"), Interest),
         ("life_stages", _("생애주기"), LifeStage),
-        ("target_groups", _("대상"), TargetGroup),
+        ("target_groups", pgettext_lazy("target group", "대상"), TargetGroup),
     ):
         values = [
             str(vocab(value).label) for value in segment.get(key) or [] if value in vocab.values
@@ -875,7 +875,7 @@ def funnel_chart(numbers: dict[str, Any]) -> dict[str, Any]:
     told → acted when the campaign has a goal), for a server-rendered SVG."""
     steps = [
         (_("메시지"), numbers["deliveries"]),
-        (_("발송"), numbers["sent"]),
+        (_("발송됨"), numbers["sent"]),
         (_("도달"), numbers["delivered"]),
         (_("링크를 연 메시지"), numbers["clicked_deliveries"]),
     ]
