@@ -259,6 +259,9 @@ def test_production_forces_the_second_factor_whatever_the_environment_says():
         "SOTONG_STAFF_MFA_REQUIRED": "0",
         "DJANGO_SECRET_KEY": "x" * 50,
         "SOTONG_FIELD_ENCRYPTION_KEYS": django_settings.FIELD_ENCRYPTION_KEYS[0],
+        "SOTONG_FIELD_LOOKUP_KEY": "y" * 40,
+        "SOTONG_SOLAPI_API_SECRET": "provider-secret",
+        "SOTONG_SOLAPI_WEBHOOK_SECRET": "webhook-secret",
         "PYTHONPATH": str(django_settings.PROJECT_DIR / "src"),
     }
     result = subprocess.run(

@@ -220,7 +220,7 @@ def _validate_template(template: Template) -> None:
     if template.channel not in Channel.values:
         errors["channel"] = [_("알 수 없는 채널입니다.")]
     if not (template.name or "").strip():
-        errors["name"] = [_("이름을 입력하세요.")]
+        errors["name"] = [_("알림 틀 이름을 입력하세요.")]
     if not (template.body or "").strip():
         errors["body"] = [_("본문을 입력하세요.")]
     template.sample_context = _clean_context(template.sample_context, "sample_context", errors)

@@ -389,7 +389,7 @@ class Delivery(models.Model):
         DELIVERED = "delivered", _("도달")
         FAILED = "failed", _("실패")
         SKIPPED = "skipped", _("제외")
-        CANCELLED = "cancelled", _("취소")
+        CANCELLED = "cancelled", _("취소됨")
 
     # No index of their own: notify_delivery_campaign and the unique constraints cover every
     # look-up, and one more index only slows down planning a million rows.

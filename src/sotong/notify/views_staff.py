@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sotong.core.vocab import Interest, LifeStage, TargetGroup, bit
+from sotong.org import permissions as org_permissions
 from sotong.org.models import Organization
 
 from . import campaigns, conversions, digest, permissions, reports, segments, sms
@@ -259,6 +260,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overview": subscriber_overview(organization),
         "new_kinds": _new_campaign_kinds(request.user, organization),
         "inbox_url": _inbox_url(),
+        "may_manage_roles": org_permissions.can_manage_organization(request.user, organization),
         "crumbs": [(_("알림 관리"), "")],
     }
     return render(request, "notify/staff/dashboard.html", context)
