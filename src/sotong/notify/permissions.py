@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sotong.org.models import Organization, Staff
+from sotong.org.permissions import active_staff
 
 if TYPE_CHECKING:
     from sotong.accounts.models import User
@@ -20,13 +21,7 @@ EMERGENCY_PERMISSION = "notify.send_emergency"
 
 
 def _staff_of(user: User) -> Staff | None:
-    if not user.is_authenticated or not user.is_active:
-        return None
-    try:
-        staff = user.staff
-    except Staff.DoesNotExist:
-        return None
-    return staff if staff.active else None
+    return active_staff(user)
 
 
 def _holds(user: User, organization: Organization | int, permission: str) -> bool:

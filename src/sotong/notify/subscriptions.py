@@ -755,6 +755,32 @@ def _check_may_change(actor: Any, subscriber: Subscriber) -> None:
 
 
 @transaction.atomic
+def _replace_address(subscriber: Subscriber, field: str, value: str, errors: dict) -> None:
+    """Put a new e-mail or phone (`field`) on the subscription. An address another subscription
+    of the organisation holds is an error; a different address is unconfirmed until its code or
+    link comes back (the same one keeps its confirmation); an emptied one keeps its hash, so a
+    later subscription with it finds this row again."""
+    hasher, channel, taken = {
+        "email": (email_hash, Channel.EMAIL, _("이 이메일 주소로 된 구독이 이미 있습니다.")),
+        "phone": (phone_hash, Channel.SMS, _("이 휴대전화 번호로 된 구독이 이미 있습니다.")),
+    }[field]
+    hash_field, confirmed_field = f"{field}_hash", f"{field}_confirmed_at"
+    current = getattr(subscriber, hash_field)
+    new_hash = hasher(value) if value else current
+    if value and new_hash != current:
+        others = Subscriber.objects.filter(
+            organization=subscriber.organization, **{hash_field: new_hash}
+        ).exclude(pk=subscriber.pk)
+        if others.exists():
+            errors[field] = taken
+    same = value and new_hash == current and getattr(subscriber, confirmed_field)
+    setattr(subscriber, field, value)
+    setattr(subscriber, hash_field, new_hash)
+    if not same:
+        setattr(subscriber, confirmed_field, None)
+        _close_open_confirmations(subscriber, channel)
+
+
 def subscriber_update(*, actor: Any, subscriber: Subscriber, source: str = "web", **changes):
     """Changes preferences (any of `_UPDATABLE`; values as for `subscriber_subscribe`). A new
     e-mail or phone must be confirmed again (a link or code is sent); "" removes an address no
@@ -804,32 +830,10 @@ def subscriber_update(*, actor: Any, subscriber: Subscriber, source: str = "web"
     changed: set[str] = set()
     errors = {}
     if email != subscriber.email:
-        email_h = email_hash(email) if email else subscriber.email_hash
-        if email and email_h != subscriber.email_hash:
-            taken = Subscriber.objects.filter(
-                organization=subscriber.organization, email_hash=email_h
-            ).exclude(pk=subscriber.pk)
-            if taken.exists():
-                errors["email"] = _("이 이메일 주소로 된 구독이 이미 있습니다.")
-        same = email and email_h == subscriber.email_hash and subscriber.email_confirmed_at
-        subscriber.email, subscriber.email_hash = email, email_h
-        if not same:
-            subscriber.email_confirmed_at = None
-            _close_open_confirmations(subscriber, Channel.EMAIL)
+        _replace_address(subscriber, "email", email, errors)
         changed.add("email")
     if phone != subscriber.phone:
-        phone_h = phone_hash(phone) if phone else subscriber.phone_hash
-        if phone and phone_h != subscriber.phone_hash:
-            taken = Subscriber.objects.filter(
-                organization=subscriber.organization, phone_hash=phone_h
-            ).exclude(pk=subscriber.pk)
-            if taken.exists():
-                errors["phone"] = _("이 휴대전화 번호로 된 구독이 이미 있습니다.")
-        same = phone and phone_h == subscriber.phone_hash and subscriber.phone_confirmed_at
-        subscriber.phone, subscriber.phone_hash = phone, phone_h
-        if not same:
-            subscriber.phone_confirmed_at = None
-            _close_open_confirmations(subscriber, Channel.SMS)
+        _replace_address(subscriber, "phone", phone, errors)
         changed.add("phone")
     if errors:
         raise ValidationError(errors)

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 MANAGE_PERMISSION = "org.change_department"
 
 
+def active_staff(user: User) -> Staff | None:
+    """The user's staff post when it is active (and the account too), else None."""
+    return _active_staff(user)
+
+
 def _active_staff(user: User) -> Staff | None:
     if not user.is_authenticated or not user.is_active:
         return None
