@@ -640,3 +640,18 @@ def test_audit_never_holds_addresses(district):
         text = json.dumps([event.before, event.after, event.object_repr], ensure_ascii=False)
         assert "secret" not in text and "7777" not in text
     assert AuditEvent.objects.filter(action__startswith="notify.subscriber.").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_services_open_their_own_transaction(subscriber_factory):
+    """Called from a view (autocommit), each service must lock inside its own transaction:
+    PostgreSQL refuses SELECT … FOR UPDATE outside one (SQLite would not notice)."""
+    from sotong.notify import subscriptions
+
+    subscriber = subscriber_factory()
+    subscriptions.subscriber_update(actor=None, subscriber=subscriber, frequency="weekly")
+    subscriber.refresh_from_db()
+    assert subscriber.frequency == "weekly"
+    subscriptions.subscriber_withdraw(actor=None, subscriber=subscriber, source="web")
+    subscriber.refresh_from_db()
+    assert subscriber.status == "unsubscribed"

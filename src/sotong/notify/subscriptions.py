@@ -754,7 +754,6 @@ def _check_may_change(actor: Any, subscriber: Subscriber) -> None:
         raise PermissionDenied(_("다른 사람의 구독은 바꿀 수 없습니다."))
 
 
-@transaction.atomic
 def _replace_address(subscriber: Subscriber, field: str, value: str, errors: dict) -> None:
     """Put a new e-mail or phone (`field`) on the subscription. An address another subscription
     of the organisation holds is an error; a different address is unconfirmed until its code or
@@ -781,6 +780,7 @@ def _replace_address(subscriber: Subscriber, field: str, value: str, errors: dic
         _close_open_confirmations(subscriber, channel)
 
 
+@transaction.atomic
 def subscriber_update(*, actor: Any, subscriber: Subscriber, source: str = "web", **changes):
     """Changes preferences (any of `_UPDATABLE`; values as for `subscriber_subscribe`). A new
     e-mail or phone must be confirmed again (a link or code is sent); "" removes an address no
