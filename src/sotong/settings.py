@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sotong.org",
     "sotong.services",
     "sotong.notify",
+    "sotong.petitions",
     "sotong.demo",
 ]
 

@@ -28,6 +28,8 @@ urlpatterns = [
     path("org/", include("sotong.org.urls")),
     path("services/", include("sotong.services.urls")),
     path("notify/", include("sotong.notify.urls")),
+    path("petitions/", include("sotong.petitions.urls")),
+    path("open311/v2/", include("sotong.petitions.urls_open311")),
     path("search", search_page.search, name="search"),
     path("", include("sotong.core.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Open311 GeoReport v2 (filled in by its owner)"""
+
+urlpatterns: list = []

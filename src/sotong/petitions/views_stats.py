@@ -1,0 +1,3 @@
+"""(filled in by its owner; see the petitions README)"""
+
+urlpatterns: list = []
