@@ -349,6 +349,15 @@ class _Loader:
         if made.campaigns:
             self.result.created["campaigns"] = len(made.campaigns)
 
+    # petitions: boards, categories, handling staff and a history of petitions (P7)
+
+    def petitions(self) -> None:
+        from .petitions_demo import load_petitions
+
+        made = load_petitions(read_data("petitions.json"), self.organizations)
+        if made.petitions:
+            self.result.created["petitions"] = made.petitions
+
     # all of it
 
     def run(self) -> DemoResult:
@@ -388,6 +397,7 @@ class _Loader:
         )
         self.faq()
         self.notify()
+        self.petitions()
         self.result.totals = {
             "organizations": Organization.objects.count(),
             "dongs": Dong.objects.count(),

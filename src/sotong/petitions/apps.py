@@ -6,3 +6,11 @@ class PetitionsConfig(AppConfig):
     name = "sotong.petitions"
     label = "petitions"
     verbose_name = _("민원")
+
+    def ready(self) -> None:
+        # Notification events must be known in every process (workers render them too).
+        from . import (
+            confirm,  # noqa: F401  (registers petitions.confirm_sms / confirm_email)
+            events,  # noqa: F401  (petitions.received, .answered …)
+            search,  # noqa: F401  (registers the "petition" search type)
+        )

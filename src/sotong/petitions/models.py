@@ -339,6 +339,14 @@ class Petition(models.Model):
         related_name="follow_ups",
         verbose_name=_("재민원 원 민원"),
     )
+    transferred_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transfers",
+        verbose_name=_("이송받은 원 민원"),
+    )
     transferred_to = models.ForeignKey(
         "org.Organization",
         on_delete=models.SET_NULL,

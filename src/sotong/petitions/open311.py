@@ -1,3 +1,609 @@
-"""Open311 GeoReport v2 (filled in by its owner)"""
+"""Open311 GeoReport v2 under `/open311/v2/` (http://wiki.open311.org/GeoReport_v2).
 
-urlpatterns: list = []
+    GET  discovery.{xml,json}            the service discovery document
+    GET  services.{xml,json}             the categories of a jurisdiction (= services)
+    GET  services/{code}.{xml,json}      a service definition with its attributes
+    POST requests.{xml,json}             a new petition (api_key required)
+    GET  requests.{xml,json}             public petitions: service_request_id, service_code,
+                                         start_date, end_date, status
+    GET  requests/{id}.{xml,json}        one public petition
+    GET  tokens/{token}.{xml,json}       the service_request_id of a token
+
+Decisions (what a client developer needs to know):
+- **Jurisdiction** = organisation, `jurisdiction_id` = `Organization.code`. It may be left out
+  only while exactly one organisation accepts Open311 requests (has an Open311 board, below);
+  otherwise the list endpoints answer 400. A POST takes its organisation from the api_key (a
+  `jurisdiction_id` naming another one is refused with 403). Request ids and tokens are unique
+  across the installation, so `requests/{id}` and `tokens/{token}` need no jurisdiction (one
+  given must match).
+- **Board**: a request becomes a petition on the organisation's active board with the code
+  `open311` if it has one, else on its first active board (in board order) that anyone may post
+  on and that takes reports; the kind is "report" (or the `open311` board's first kind when it
+  takes no reports). The channel is "open311".
+- **Idempotency**: the `Idempotency-Key` header when given, else a hash of the posted fields and
+  the day (Seoul): a client retrying the same post gets the first petition back, never a second.
+  Both are scoped to the api key.
+- **Contact**: the petitioner is anonymous to us, so `email` or `phone` is required (the client
+  confirmed it, as `petition_submit` expects for actor=None). first_name/last_name become the
+  petitioner's name. None of them ever appears in a GET response.
+- **Privacy of GET**: only public petitions are listed or shown; a private one answers the same
+  404 as a missing id. Text (description, address, status notes) is masked by
+  `core.privacy.mask_text`; no name, e-mail or phone is ever written out. A token still resolves
+  to its id for a private petition: the token is only known to the client that posted it.
+- **Status**: received/assigned/in_progress/approval → `open`; answered/closed/transferred →
+  `closed`. `status_notes` is the approved answer (masked) or the stage in words;
+  `agency_responsible` the department; `expected_datetime` the legal deadline.
+- **Errors** are the spec's `errors` list: 400 bad or missing parameters (also coordinates
+  outside Korea, a description over 4,000 characters), 403 missing/invalid/revoked api_key,
+  404 unknown jurisdiction, service code, request or token; 405 for another method.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.urls import re_path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from sotong.core.privacy import mask_text
+from sotong.org.models import Organization
+
+from .models import OPEN_STATUSES, Board, Category, Channel, Kind, Open311Key, Petition, Status
+from .open311_format import (
+    FORMATS,
+    SEOUL,
+    Open311Error,
+    attribute_answers,
+    error_response,
+    normalize_attributes,
+    parse_datetime,
+    response,
+    submitted_attributes,
+)
+from .open311_keys import open311_key_authenticate
+
+logger = logging.getLogger(__name__)
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# The last change of what this API offers (the discovery document's changeset).
+CHANGESET = "2026-01-05T00:00:00+09:00"
+OPEN311_BOARD_CODE = "open311"
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+MAX_DESCRIPTION = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
+MAX_IDS = 1000
+CLOSED_STATUSES = (Status.ANSWERED, Status.CLOSED, Status.TRANSFERRED)
+STATUS_FILTER = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
+
+# Fields a GET response reads; contact data (encrypted) is never loaded.
+REQUEST_FIELDS = (
+    "id",
+    "organization_id",
+    "status",
+    "body",
+    "address",
+    "latitude",
+    "longitude",
+    "period",
+    "received_at",
+    "due_at",
+    "updated_at",
+    "closed_at",
+    "answered_at",
+    "is_public",
+    "category__code",
+    "category__name",
+    "department__name",
+    "transferred_to__name",
+    "answer__body",
+    "answer__state",
+)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _param(request: HttpRequest, name: str) -> str:
+    """A parameter from the form body (POST) or the query string."""
+    value = request.POST.get(name) if request.method == "POST" else None
+    if value is None:
+        value = request.GET.get(name, "")
+    return value.strip()
+
+
+def open311_board(organization_id: int) -> Board | None:
+    """The board Open311 requests of this organisation go to (see the module docstring)."""
+    boards = list(
+        Board.objects.filter(
+            organization_id=organization_id, active=True, posting=Board.Posting.ANYONE
+        ).order_by("order", "name", "id")
+    )
+    for board in boards:
+        if board.code == OPEN311_BOARD_CODE:
+            return board
+    for board in boards:
+        if Kind.REPORT in (board.kinds or []):
+            return board
+    return None
+
+
+def _serving_organization_ids() -> set[int]:
+    rows = Board.objects.filter(active=True, posting=Board.Posting.ANYONE).values_list(
+        "organization_id", "code", "kinds"
+    )
+    return {
+        org_id for org_id, code, kinds in rows if code == OPEN311_BOARD_CODE or "report" in kinds
+    }
+
+
+def _jurisdiction(request: HttpRequest) -> Organization:
+    code = _param(request, "jurisdiction_id")
+    if code:
+        organization = Organization.objects.filter(code=code).first()
+        if organization is None:
+            raise Open311Error(
+                404, _("jurisdiction_id %(code)s를 찾을 수 없습니다.") % {"code": code}
+            )
+        return organization
+    serving = _serving_organization_ids()
+    if len(serving) == 1:
+        return Organization.objects.get(pk=serving.pop())
+    raise Open311Error(
+        400, _("jurisdiction_id를 입력하세요. 이 서버는 여러 기관의 민원을 받습니다.")
+    )
+
+
+def _check_jurisdiction(request: HttpRequest, organization_id: int) -> bool:
+    code = _param(request, "jurisdiction_id")
+    if not code:
+        return True
+    return Organization.objects.filter(pk=organization_id, code=code).exists()
+
+
+def _category(organization: Organization, code: str) -> Category:
+    category = (
+        Category.objects.filter(organization=organization, code=code, active=True)
+        .select_related("department")
+        .first()
+    )
+    if category is None:
+        raise Open311Error(404, _("service_code %(code)s를 찾을 수 없습니다.") % {"code": code})
+    return category
+
+
+def _open311_view(*methods: str) -> Callable:
+    """Wraps a view(request, fmt, **kwargs): checks the format and the method, turns
+    Open311Error into the spec's error document, and answers every unexpected failure with an
+    error document too (logged), so that a client never parses an HTML error page."""
+
+    def decorate(view: Callable) -> Callable:
+        @csrf_exempt
+        def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            try:
+                if fmt not in FORMATS:
+                    raise Open311Error(
+                        404, _("형식은 xml 또는 json입니다: %(format)s") % {"format": fmt[:20]}
+                    )
+                if request.method not in methods:
+                    raise Open311Error(
+                        405,
+                        _("허용되지 않는 요청 방식입니다: %(method)s") % {"method": request.method},
+                    )
+                return view(request, fmt, **kwargs)
+            except Open311Error as error:
+                result = error_response(fmt, error)
+                if error.status == 405:
+                    result["Allow"] = ", ".join(methods)
+                return result
+            except Exception:
+                logger.exception("open311: unexpected error")
+                return error_response(
+                    fmt, Open311Error(500, _("일시적인 오류입니다. 잠시 후 다시 시도하세요."))
+                )
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorate
+
+
+# --- discovery and services ------------------------------------------------------------------
+
+
+@_open311_view("GET", "HEAD")
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Service discovery: one endpoint, this GeoReport v2 server."""
+    url = request.build_absolute_uri("/open311/v2").rstrip("/")
+    document = {
+        "changeset": CHANGESET,
+        "contact": _("Open311 API 문의: 각 기관의 민원 담당 부서 (%(site)s)")
+        % {"site": settings.SITE_URL},
+        "key_service": _(
+            "API 키(api_key)는 기관의 민원 담당 관리자가 발급합니다. 민원 담당 부서에 요청하세요."
+        ),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url,
+                "changeset": CHANGESET,
+                "type": "production" if settings.PRODUCTION else "test",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return response(fmt, document, root="discovery")
+
+
+def _keywords(raw: str) -> str:
+    return ", ".join(word.strip() for word in raw.replace("\n", ",").split(",") if word.strip())
+
+
+@_open311_view("GET", "HEAD")
+def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    organization = _jurisdiction(request)
+    categories = Category.objects.filter(organization=organization, active=True).select_related(
+        "department"
+    )
+    services = [
+        {
+            "service_code": category.code,
+            "service_name": category.name,
+            "description": category.description,
+            "metadata": bool(normalize_attributes(category.attributes)),
+            "type": "realtime",
+            "keywords": _keywords(category.keywords),
+            "group": category.department.name if category.department_id else "",
+        }
+        for category in categories
+    ]
+    return response(fmt, services, root="services", item="service")
+
+
+@_open311_view("GET", "HEAD")
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+    organization = _jurisdiction(request)
+    category = _category(organization, code)
+    document = {
+        "service_code": category.code,
+        "attributes": normalize_attributes(category.attributes),
+    }
+    return response(fmt, document, root="service_definition")
+
+
+# --- service requests: reading ---------------------------------------------------------------
+
+
+def _status_notes(row: dict[str, Any]) -> str:
+    if row["answer__state"] == "approved" and row["answer__body"]:
+        return mask_text(row["answer__body"])
+    if row["status"] == Status.TRANSFERRED and row["transferred_to__name"]:
+        return _("%(organization)s(으)로 이송되었습니다.") % {
+            "organization": row["transferred_to__name"]
+        }
+    return str(Status(row["status"]).label)
+
+
+def _request_document(row: dict[str, Any]) -> dict[str, Any]:
+    """One petition as a GeoReport request: public, masked, no personal data."""
+    closed = row["status"] in CLOSED_STATUSES
+    updated = row["updated_at"]
+    if closed:
+        updated = row["closed_at"] or row["answered_at"] or updated
+    return {
+        "service_request_id": str(row["id"]),
+        "status": "closed" if closed else "open",
+        "status_notes": _status_notes(row),
+        "service_name": row["category__name"],
+        "service_code": row["category__code"],
+        "description": mask_text(row["body"]),
+        "agency_responsible": row["department__name"],
+        "service_notice": _("처리 기간 %(period)s") % {"period": row["period"]},
+        "requested_datetime": row["received_at"],
+        "updated_datetime": updated,
+        "expected_datetime": row["due_at"],
+        "address": mask_text(row["address"]) or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": row["latitude"],
+        "long": row["longitude"],
+        "media_url": None,
+    }
+
+
+def _public_requests() -> Any:
+    return Petition.objects.filter(is_public=True).values(*REQUEST_FIELDS)
+
+
+def _parse_ids(raw: str) -> list[int]:
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or len(part) > 18:
+            raise Open311Error(
+                400, _("service_request_id는 숫자입니다: %(value)s") % {"value": part[:40]}
+            )
+        ids.append(int(part))
+    if len(ids) > MAX_IDS:
+        raise Open311Error(400, _("service_request_id는 한 번에 1,000개까지 줄 수 있습니다."))
+    return ids
+
+
+def _date_param(request: HttpRequest, name: str, *, end_of_day: bool = False) -> Any:
+    raw = _param(request, name)
+    if not raw:
+        return None
+    try:
+        return parse_datetime(raw, end_of_day=end_of_day)
+    except ValueError:
+        raise Open311Error(
+            400,
+            _("%(name)s는 ISO 8601 날짜·시각이어야 합니다 (예: 2025-10-01T09:00:00+09:00).")
+            % {"name": name},
+        ) from None
+
+
+def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    organization = _jurisdiction(request)
+    rows = _public_requests().filter(organization=organization)
+    ids_raw = _param(request, "service_request_id")
+    if ids_raw:
+        # "This overrides all other arguments."
+        ids = _parse_ids(ids_raw)
+        rows = rows.filter(pk__in=ids).order_by("-received_at", "-id")
+    else:
+        start = _date_param(request, "start_date")
+        end = _date_param(request, "end_date", end_of_day=True)
+        if start and end:
+            if end < start:
+                raise Open311Error(400, _("end_date가 start_date보다 앞섭니다."))
+            if end - start > DEFAULT_WINDOW:
+                raise Open311Error(400, _("start_date와 end_date 사이는 90일을 넘을 수 없습니다."))
+        elif start:
+            end = start + DEFAULT_WINDOW
+        elif end:
+            start = end - DEFAULT_WINDOW
+        else:
+            end = timezone.now()
+            start = end - DEFAULT_WINDOW
+        rows = rows.filter(received_at__gte=start, received_at__lte=end)
+        codes = [
+            code.strip() for code in _param(request, "service_code").split(",") if code.strip()
+        ]
+        if codes:
+            rows = rows.filter(category__code__in=codes)
+        statuses = [word.strip() for word in _param(request, "status").split(",") if word.strip()]
+        if statuses:
+            unknown = [word for word in statuses if word not in STATUS_FILTER]
+            if unknown:
+                raise Open311Error(400, _("status는 open 또는 closed입니다."))
+            rows = rows.filter(
+                status__in=[status for word in statuses for status in STATUS_FILTER[word]]
+            )
+        rows = rows.order_by("-received_at", "-id")
+    documents = [_request_document(row) for row in rows[:MAX_RESULTS]]
+    return response(fmt, documents, root="service_requests", item="request")
+
+
+@_open311_view("GET", "HEAD")
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+    not_found = Open311Error(
+        404, _("service_request_id %(id)s를 찾을 수 없습니다.") % {"id": request_id[:40]}
+    )
+    if not request_id.isdigit() or len(request_id) > 18:
+        raise not_found
+    row = _public_requests().filter(pk=int(request_id)).first()
+    if row is None or not _check_jurisdiction(request, row["organization_id"]):
+        raise not_found
+    return response(fmt, [_request_document(row)], root="service_requests", item="request")
+
+
+@_open311_view("GET", "HEAD")
+def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    row = Petition.objects.filter(token=token[:40]).values("id", "organization_id", "token").first()
+    if row is None or not _check_jurisdiction(request, row["organization_id"]):
+        raise Open311Error(404, _("token을 찾을 수 없습니다."))
+    document = [{"service_request_id": str(row["id"]), "token": row["token"]}]
+    return response(fmt, document, root="service_requests", item="request")
+
+
+# --- service requests: creating --------------------------------------------------------------
+
+
+def _api_key(request: HttpRequest) -> Open311Key:
+    key = open311_key_authenticate(_param(request, "api_key"))
+    if key is None:
+        raise Open311Error(403, _("api_key가 없거나 올바르지 않습니다."))
+    code = _param(request, "jurisdiction_id")
+    if code and code != key.organization.code:
+        raise Open311Error(
+            403, _("이 api_key로는 jurisdiction_id %(code)s에 접수할 수 없습니다.") % {"code": code}
+        )
+    return key
+
+
+def _coordinates(request: HttpRequest, errors: list[str]) -> tuple[Decimal | None, Decimal | None]:
+    lat_raw, long_raw = _param(request, "lat"), _param(request, "long")
+    if not lat_raw and not long_raw:
+        return None, None
+    if not lat_raw or not long_raw:
+        errors.append(_("lat과 long은 함께 주어야 합니다."))
+        return None, None
+    try:
+        lat, long = Decimal(lat_raw), Decimal(long_raw)
+        if not (lat.is_finite() and long.is_finite()):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(_("lat, long은 WGS84 십진 좌표여야 합니다."))
+        return None, None
+    # The model's bounds (Petition.latitude/longitude validators): the Korean peninsula and
+    # its islands, Jeju to the DMZ, Heuksando to Dokdo.
+    if not (33 <= lat <= 39 and 124 <= long <= 132):
+        errors.append(_("좌표가 대한민국 밖입니다 (lat 33–39, long 124–132)."))
+        return None, None
+    return lat.quantize(Decimal("0.000001")), long.quantize(Decimal("0.000001"))
+
+
+def _petitioner_name(first: str, last: str) -> str:
+    if first and last and all("\uac00" <= ch <= "\ud7a3" for ch in first + last):
+        return f"{last}{first}"  # 홍 + 길동
+    return " ".join(part for part in (first, last) if part)
+
+
+def _idempotency_key(request: HttpRequest, key: Open311Key) -> str:
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if header:
+        digest = hashlib.sha256(header.encode("utf-8")).hexdigest()
+        return f"open311:{key.pk}:h:{digest}"
+    fields = sorted(
+        (name, value)
+        for name in request.POST
+        if name != "api_key"
+        for value in request.POST.getlist(name)
+    )
+    today = timezone.localdate(timezone.now(), SEOUL).isoformat()
+    digest = hashlib.sha256(repr((today, fields)).encode("utf-8")).hexdigest()
+    return f"open311:{key.pk}:d:{digest}"
+
+
+def _created(fmt: str, petition: Petition) -> HttpResponse:
+    due = timezone.localtime(petition.due_at, SEOUL)
+    document = [
+        {
+            "service_request_id": str(petition.pk),
+            "token": petition.token,
+            "service_notice": _("처리 기간 %(period)s, 처리 기한 %(due)s")
+            % {"period": petition.period, "due": due.strftime("%Y-%m-%d %H:%M")},
+            "account_id": None,
+        }
+    ]
+    return response(fmt, document, root="service_requests", item="request")
+
+
+def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    key = _api_key(request)
+    organization = key.organization
+    code = _param(request, "service_code")
+    if not code:
+        raise Open311Error(400, _("service_code를 입력하세요."))
+    category = _category(organization, code)
+
+    errors: list[str] = []
+    lat, long = _coordinates(request, errors)
+    address = _param(request, "address_string")
+    address_id = _param(request, "address_id")
+    if lat is None and not address and not address_id and not errors:
+        errors.append(_("위치를 알려 주세요: lat과 long, address_string, address_id 중 하나."))
+    if len(address) > 200:
+        errors.append(_("address_string은 200자 이내로 입력하세요."))
+    if not address and address_id:
+        address = _("주소 ID %(id)s") % {"id": address_id[:60]}
+
+    description = _param(request, "description")
+    if len(description) > MAX_DESCRIPTION:
+        errors.append(_("description은 4,000자 이내로 입력하세요."))
+    answers, attribute_errors = attribute_answers(
+        normalize_attributes(category.attributes), submitted_attributes(request.POST)
+    )
+    errors.extend(attribute_errors)
+
+    email, phone = _param(request, "email"), _param(request, "phone")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append(_("email 형식이 올바르지 않습니다."))
+    if phone and (len(phone) > 20 or sum(ch.isdigit() for ch in phone) < 8):
+        errors.append(_("phone 형식이 올바르지 않습니다. 예: 010-1234-5678"))
+    if not email and not phone:
+        errors.append(_("민원인에게 연락할 email 또는 phone을 입력하세요."))
+    name = _petitioner_name(_param(request, "first_name"), _param(request, "last_name"))
+    if errors:
+        raise Open311Error(400, *errors)
+
+    board = open311_board(organization.pk)
+    if board is None:
+        raise Open311Error(400, _("이 기관은 Open311로 민원을 받지 않습니다."))
+    kind = Kind.REPORT if Kind.REPORT in (board.kinds or []) else (board.kinds or [Kind.REPORT])[0]
+
+    body_parts = [description] if description else []
+    if answers:
+        body_parts.append("\n".join(f"{label}: {value}" for label, value in answers))
+    media_url = _param(request, "media_url")
+    if media_url:
+        body_parts.append(_("사진: %(url)s") % {"url": media_url[:500]})
+    body = "\n\n".join(body_parts)
+    if not body:
+        raise Open311Error(400, _("description을 입력하세요."))
+    first_line = (description or category.name).splitlines()[0].strip()
+    title = first_line[:80] or category.name
+
+    # A replayed key returns the first petition (petition_submit looks it up first).
+    idempotency_key = _idempotency_key(request, key)
+
+    from . import services  # the lifecycle module; imported here to keep module loading light
+
+    try:
+        petition = services.petition_submit(
+            actor=None,
+            board=board,
+            kind=kind,
+            title=title,
+            body=body,
+            category=category,
+            address=address,
+            latitude=lat,
+            longitude=long,
+            petitioner_name=name[:50],
+            contact_email=email,
+            contact_phone=phone,
+            consent=True,
+            channel=Channel.OPEN311,
+            idempotency_key=idempotency_key,
+        )
+    except ValidationError as error:
+        raise Open311Error.from_validation(error) from None
+    except PermissionDenied as error:
+        raise Open311Error(403, str(error) or _("이 게시판에는 접수할 수 없습니다.")) from None
+    except IntegrityError:
+        # The same post raced another worker: answer with the petition that won.
+        existing = Petition.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _created(fmt, existing)
+    return _created(fmt, petition)
+
+
+@_open311_view("GET", "HEAD", "POST")
+def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create_request(request, fmt)
+    return _list_requests(request, fmt)
+
+
+_FMT = r"\.(?P<fmt>[A-Za-z0-9]{1,10})$"
+
+urlpatterns = [
+    re_path(r"^discovery" + _FMT, discovery, name="discovery"),
+    re_path(r"^services" + _FMT, service_list, name="services"),
+    re_path(r"^services/(?P<code>[^/]{1,60})" + _FMT, service_definition, name="service"),
+    re_path(r"^requests" + _FMT, requests_view, name="requests"),
+    re_path(r"^requests/(?P<request_id>[^/]{1,40})" + _FMT, request_detail, name="request"),
+    re_path(r"^tokens/(?P<token>[^/]{1,60})" + _FMT, token_detail, name="token"),
+]
+
+__all__ = ["open311_board", "urlpatterns"]

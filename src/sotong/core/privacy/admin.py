@@ -13,13 +13,20 @@ from .models import PersonalDataAccess
 
 @admin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(ReadOnlyAdmin):
-    list_display = ["accessed_at", "actor", "subject", "field_list", "purpose", "where"]
+    list_display = ["accessed_at", "actor", "whose", "field_list", "purpose", "where"]
     list_filter = [
         ("actor", admin.RelatedOnlyFieldListFilter),
         ("subject", admin.RelatedOnlyFieldListFilter),
         "accessed_at",
     ]
-    search_fields = ["actor__email", "subject__email", "purpose", "view_name", "object_id"]
+    search_fields = [
+        "actor__email",
+        "subject__email",
+        "subject_label",
+        "purpose",
+        "view_name",
+        "object_id",
+    ]
     date_hierarchy = "accessed_at"
     list_select_related = ["actor", "subject"]
     list_per_page = 50
@@ -28,6 +35,7 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
         "accessed_at",
         "actor",
         "subject",
+        "subject_label",
         "field_list",
         "purpose",
         "view_name",
@@ -36,6 +44,10 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
         "ip_address",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("정보주체"))
+    def whose(self, record: PersonalDataAccess) -> str:
+        return str(record.subject) if record.subject_id else record.subject_label
 
     @admin.display(description=_("열람 항목"))
     def field_list(self, record: PersonalDataAccess) -> str:

@@ -42,12 +42,17 @@ class PersonalDataAccess(models.Model):
         on_delete=models.PROTECT,
         related_name="personal_data_reads",
     )
+    # A person without an account (an anonymous petitioner known by a confirmed phone) has no
+    # user row: `subject` is then empty and `subject_label` says whose data it was.
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("정보주체"),
         on_delete=models.PROTECT,
         related_name="personal_data_accesses",
+        null=True,
+        blank=True,
     )
+    subject_label = models.CharField(_("정보주체 (계정 없음)"), max_length=100, blank=True)
     fields = models.JSONField(_("열람 항목"), default=list)
     purpose = models.CharField(_("열람 목적"), max_length=200)
     view_name = models.CharField(_("화면"), max_length=200, blank=True)

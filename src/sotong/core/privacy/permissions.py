@@ -24,7 +24,9 @@ def may_read_personal_data(actor, subject) -> bool:
     whether its own rules allow this particular read): the person themselves, or staff."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    return actor.pk == subject.pk or is_active_staff_member(actor)
+    if subject is not None and actor.pk == subject.pk:
+        return True
+    return is_active_staff_member(actor)
 
 
 def may_view_access_log(user) -> bool:

@@ -38,6 +38,7 @@ def personal_data_access_record(
     purpose: str,
     obj: models.Model | None = None,
     request: HttpRequest | None = None,
+    subject_label: str = "",
 ) -> PersonalDataAccess | None:
     """Records that `actor` is being shown `fields` of `subject`'s personal data, for `purpose`.
 
@@ -50,13 +51,16 @@ def personal_data_access_record(
         raise PermissionDenied(_("개인정보를 열람할 권한이 없습니다."))
     clean_fields = _clean_fields(fields)
     clean_purpose = _clean_purpose(purpose)
-    if actor.pk == subject.pk:
+    if subject is None and not subject_label.strip():
+        raise ValueError("a read of someone without an account needs a subject_label")
+    if subject is not None and actor.pk == subject.pk:
         return None
     if obj is not None and obj.pk is None:
         raise ValueError("personal_data_access_record needs a saved object")
     record = PersonalDataAccess(
         actor=actor,
         subject=subject,
+        subject_label=subject_label.strip()[:100],
         fields=clean_fields,
         purpose=clean_purpose,
         view_name=_view_name(request),

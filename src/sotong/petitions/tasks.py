@@ -1,0 +1,75 @@
+"""Time-driven work of petitions (routing and retention tasks live in their own modules).
+
+- `petitions_close_due(now)`: close answered petitions whose board's reopen period has ended
+  (종결), one transaction per petition through `services.petition_close` so one bad row never
+  blocks the rest. Idempotent: run it as often as you like.
+- `tick` (queue "default"): the same as a background task; `manage.py petitions_tick` runs
+  it from cron or a service loop. Other periodic steps (retention) are added to `run_tick`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django_tasks import task
+
+from .models import Petition, Status
+
+logger = logging.getLogger(__name__)
+
+# Petitions closed per run at most; the next run takes the rest.
+BATCH = 500
+
+# Further periodic steps (name → function of `now` returning a count); retention adds itself.
+TICK_STEPS: dict[str, Callable[[datetime], Any]] = {}
+
+
+def petitions_close_due(now: datetime | None = None, *, limit: int = BATCH) -> int:
+    """Closes answered petitions whose reopen period (board.reopen_days after the answer) has
+    passed by `now`. Returns how many were closed."""
+    from . import services
+
+    now = now or timezone.now()
+    # The reopen period differs per board (answered_at + board.reopen_days <= now): narrow in
+    # SQL to rows answered by now, then decide per row.
+    candidates = (
+        Petition.objects.filter(status=Status.ANSWERED, answered_at__lte=now)
+        .select_related("board")
+        .order_by("answered_at", "pk")
+    )
+    closed = 0
+    for petition in candidates.iterator(chunk_size=200):
+        if closed >= limit:
+            break
+        if petition.answered_at + timedelta(days=petition.board.reopen_days) > now:
+            continue
+        try:
+            services.petition_close(actor=None, petition=petition)
+        except Exception:  # one broken row must not stop the others; it is retried next run
+            logger.exception("closing petition failed: id=%s", petition.pk)
+            continue
+        closed += 1
+    return closed
+
+
+def run_tick(now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    result: dict[str, Any] = {"closed": petitions_close_due(now)}
+    for name, step in TICK_STEPS.items():
+        try:
+            result[name] = step(now)
+        except Exception:
+            logger.exception("petitions tick step failed: %s", name)
+            result[name] = "error"
+    return result
+
+
+@task(queue_name="default")
+def tick() -> dict[str, Any]:
+    return run_tick()
+
+
+__all__ = ["BATCH", "TICK_STEPS", "petitions_close_due", "run_tick", "tick"]

@@ -1,0 +1,56 @@
+"""Background tasks of routing and duplicate detection.
+
+- `train_routing(organization_id)` retrains an organisation's department suggester from its
+  history (`routing.train`); run it nightly or after a reorganisation (`manage.py
+  petitions_train_routing` does the same for one or every organisation).
+- `detect_duplicates(petition_id)` runs after each intake (`services.petition_submit` enqueues it
+  on commit; `duplicates.detect_task` is the same task): stores the petition's kiwi tokens when
+  they are missing and returns its near-duplicates, which the staff case page shows (it asks
+  `duplicates.candidates` again, so nothing stale is ever shown).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def train_routing(organization_id: int) -> dict[str, Any]:
+    from sotong.org.models import Organization
+
+    from . import routing
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return {"organization": organization_id, "trained": False}
+    model = routing.train(organization)
+    return {
+        "organization": organization_id,
+        "model": model.pk,
+        "examples": model.examples,
+        "trained": bool(model.data.get("departments")),
+    }
+
+
+@task()
+def detect_duplicates(petition_id: int) -> dict[str, Any]:
+    from . import duplicates
+    from .models import Petition
+
+    petition = Petition.objects.defer(*duplicates._DEFERRED).filter(pk=petition_id).first()
+    if petition is None:
+        return {"petition": petition_id, "candidates": []}
+    if not petition.tokens:
+        from sotong.core.search.analyzer import analyze
+
+        petition.tokens = " ".join(analyze(f"{petition.title}\n{petition.body}"))
+        Petition.objects.filter(pk=petition.pk).update(tokens=petition.tokens)
+    found = duplicates.candidates(petition)
+    if found:
+        logger.info("petition %s: %d near-duplicate(s)", petition_id, len(found))
+    return {"petition": petition_id, "candidates": [[c.pk, c.score] for c in found]}
