@@ -252,3 +252,12 @@ def test_the_task_runs_the_same_step(petition_factory, resident, district):
     Petition.objects.filter(pk=petition.pk).update(closed_at=timezone.now() - 400 * DAY)
     result = retention_tick.enqueue()
     assert result.return_value == 1
+
+
+def test_the_petitions_tick_runs_it(petition_factory, resident, district):
+    from sotong.petitions.tasks import run_tick
+
+    Policy.objects.create(organization=district, retention_days=365)
+    _closed(petition_factory, resident, days_ago=400)
+    assert run_tick(NOW)["retention"] == 1
+    assert run_tick(NOW)["retention"] == 0

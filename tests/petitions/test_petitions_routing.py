@@ -229,3 +229,26 @@ def test_task_and_command_retrain(history, district):
 
     with pytest.raises(CommandError):
         call_command("petitions_train_routing", "--organization", "nowhere", stdout=out)
+
+
+@pytest.mark.django_db
+def test_tick_retrains_stale_models_once_a_day(petition_factory, district, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    from sotong.petitions import tasks_routing
+    from sotong.petitions.models import RoutingModel
+    from sotong.petitions.tasks import run_tick
+
+    queued = []
+    petition_factory()
+    monkeypatch.setattr(
+        "sotong.core.tasks.enqueue_on_commit", lambda task, *args: queued.append((task, args))
+    )
+    now = timezone.now()
+    assert tasks_routing.routing_retrain_due(now) == 1
+    assert queued == [(tasks_routing.train_routing, (district.pk,))]
+    RoutingModel.objects.create(organization=district, trained_at=now - datetime.timedelta(hours=1))
+    assert tasks_routing.routing_retrain_due(now) == 0
+    assert run_tick(now)["routing"] == 0

@@ -56,6 +56,15 @@ KEY_PREFIX = "demo-"
 LOCAL_TOPICS = frozenset({"traffic", "road", "cleaning", "street", "flood", "health_env"})
 
 
+
+def _scaled(count: int) -> int:
+    """The number of demo petitions per organisation, scaled by settings.DEMO_PETITION_SCALE
+    (1 for `make demo`; the demo loader's own tests use less, to stay quick)."""
+    from django.conf import settings
+
+    scale = float(getattr(settings, "DEMO_PETITION_SCALE", 1))
+    return max(1, round(count * scale))
+
 class DemoPetitionsError(Exception):
     """The data file contradicts the organisations (a missing department or account)."""
 
@@ -418,7 +427,7 @@ class _OrgPetitions:
         board_codes = [row["code"] for row in self.spec["boards"]]
         board_weights = [row["weight"] for row in self.spec["boards"]]
         plans = []
-        for number in range(1, self.spec["count"] + 1):
+        for number in range(1, _scaled(self.spec["count"]) + 1):
             received = self._received(rng)
             code = rng.choices(board_codes, weights=board_weights)[0]
             choices = self._templates_for(code, to_seoul(received).month)

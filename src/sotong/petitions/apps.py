@@ -12,5 +12,6 @@ class PetitionsConfig(AppConfig):
         from . import (
             confirm,  # noqa: F401  (registers petitions.confirm_sms / confirm_email)
             events,  # noqa: F401  (petitions.received, .answered …)
+            retention,  # noqa: F401  (adds its step to the petitions tick)
             search,  # noqa: F401  (registers the "petition" search type)
         )

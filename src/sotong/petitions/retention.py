@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import DateTimeField, F, Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -84,30 +83,19 @@ class RetentionReport:
         return sum(run.attachments for run in self.organizations)
 
 
-def _finished_at():
-    """When a petition finished: closed, or transferred (the TRANSFERRED event's time)."""
-    transferred = (
-        PetitionEvent.objects.filter(petition=OuterRef("pk"), stage=Stage.TRANSFERRED)
-        .values("petition")
-        .annotate(at=Max("at"))
-        .values("at")
-    )
-    return Coalesce(F("closed_at"), Subquery(transferred, output_field=DateTimeField()))
-
-
 def due_for_destruction(organization: Organization | int, retention_days: int, now: datetime):
-    """Finished petitions of `organization` whose personal data is due for destruction."""
+    """Finished petitions of `organization` whose personal data is due for destruction: closed
+    (`closed_at`) or transferred (the TRANSFERRED event) at least `retention_days` ago."""
     cutoff = now - timedelta(days=retention_days)
-    return (
-        Petition.objects.filter(
-            organization=organization,
-            personal_data_destroyed_at__isnull=True,
-            status__in=(Status.CLOSED, Status.TRANSFERRED),
-        )
-        .annotate(finished_at=_finished_at())
-        .filter(finished_at__lte=cutoff)
-        .order_by("pk")
+    transferred_by_then = PetitionEvent.objects.filter(
+        petition=OuterRef("pk"), stage=Stage.TRANSFERRED, at__lte=cutoff
     )
+    return Petition.objects.filter(
+        Q(status=Status.CLOSED, closed_at__lte=cutoff)
+        | Q(Exists(transferred_by_then), status=Status.TRANSFERRED),
+        organization=organization,
+        personal_data_destroyed_at__isnull=True,
+    ).order_by("pk")
 
 
 def _retention_days(organization_id: int) -> int:
@@ -247,6 +235,17 @@ def retention_report(*, now: datetime | None = None, dry_run: bool = False) -> R
 def retention_run(*, now: datetime | None = None) -> int:
     """The scheduled step: destroys what is due; returns how many petitions were anonymised."""
     return retention_report(now=now).petitions
+
+
+def _add_to_the_petitions_tick() -> None:
+    """`manage.py petitions_tick` (and its task) run every step of `tasks.TICK_STEPS`; this
+    module is imported by `PetitionsConfig.ready`, so the step is there in every process."""
+    from .tasks import TICK_STEPS
+
+    TICK_STEPS.setdefault("retention", lambda now: retention_run(now=now))
+
+
+_add_to_the_petitions_tick()
 
 
 @task(queue_name="default")

@@ -55,8 +55,15 @@ def petitions_close_due(now: datetime | None = None, *, limit: int = BATCH) -> i
     return closed
 
 
+def _register_default_steps() -> None:
+    from .tasks_routing import routing_retrain_due
+
+    TICK_STEPS.setdefault("routing", routing_retrain_due)
+
+
 def run_tick(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
+    _register_default_steps()
     result: dict[str, Any] = {"closed": petitions_close_due(now)}
     for name, step in TICK_STEPS.items():
         try:

@@ -54,3 +54,39 @@ def detect_duplicates(petition_id: int) -> dict[str, Any]:
     if found:
         logger.info("petition %s: %d near-duplicate(s)", petition_id, len(found))
     return {"petition": petition_id, "candidates": [[c.pk, c.score] for c in found]}
+
+
+# Retrained once a day: the suggester learns from the organisation's final assignments, which
+# change slowly; a day-old model is good enough and a retrain costs seconds.
+RETRAIN_AFTER_HOURS = 24
+
+
+def routing_retrain_due(now) -> int:
+    """A `petitions_tick` step: enqueue `train_routing` for every organisation with petitions
+    whose newest model is older than RETRAIN_AFTER_HOURS (or that has none). Returns how many."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    from sotong.core.tasks import enqueue_on_commit
+    from sotong.org.models import Organization
+
+    from .models import Petition, RoutingModel
+
+    with_petitions = Petition.objects.values_list("organization_id", flat=True).distinct()
+    newest = dict(
+        RoutingModel.objects.values("organization_id")
+        .annotate(at=Max("trained_at"))
+        .values_list("organization_id", "at")
+    )
+    stale = now - timedelta(hours=RETRAIN_AFTER_HOURS)
+    due = [
+        org_id
+        for org_id in Organization.objects.filter(pk__in=with_petitions).values_list(
+            "pk", flat=True
+        )
+        if newest.get(org_id) is None or newest[org_id] < stale
+    ]
+    for org_id in due:
+        enqueue_on_commit(train_routing, org_id)
+    return len(due)
