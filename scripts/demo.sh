@@ -53,6 +53,11 @@ pids+=($!)
 $PY manage.py notify_scheduler &
 pids+=($!)
 
+# Petitions: close answered ones after their reopen period, destroy expired personal data,
+# retrain the routing suggester once a day (production: cron, see docs/deploy.md).
+( while true; do $PY manage.py petitions_tick >/dev/null 2>&1 || true; sleep 600; done ) &
+pids+=($!)
+
 GUNICORN_BIND="${HOST}:${PORT}" WEB_CONCURRENCY="${WORKERS}" \
   .venv/bin/gunicorn sotong.wsgi:application -c gunicorn.conf.py &
 pids+=($!)
@@ -66,6 +71,8 @@ cat <<MSG
   보낸 이메일 / sent e-mail: var/mail/
   문자·알림톡 (가짜 발송 업체) / SMS and KakaoTalk (fake provider): ${SOTONG_SOLAPI_URL}/
   알림 발송 담당 / notify staff pages: ${SOTONG_SITE_URL}/notify/staff/
+  민원 / petitions: ${SOTONG_SITE_URL}/petitions/  (직원 / staff: ${SOTONG_SITE_URL}/petitions/staff/)
+  Open311: ${SOTONG_SITE_URL}/open311/v2/discovery.json
   직원 로그인의 OTP 코드 / a staff TOTP code now: .venv/bin/python manage.py demo_totp EMAIL
   멈추려면 Ctrl-C / press Ctrl-C to stop.
 

@@ -418,7 +418,7 @@ def test_delay_csv(client, staff_login, crafted, cast, fixed_now):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows == [
-        ["부서", "월(기한 기준)", "지연", "대상", "지연율(%)"],
+        ["부서", "월(기한 기준)", "지연", "대상 건수", "지연율(%)"],
         ["민원여권과", "2025-05", "1", "2", "50.0"],
         ["민원여권과", "2025-06", "1", "1", "100.0"],
         ["합계", "2025-05", "1", "2", "50.0"],

@@ -387,7 +387,9 @@ def dashboard_delay_csv(request: HttpRequest, scope: stats.Scope) -> HttpRespons
     qs = stats.narrowed(scope, _department_choice(request, scope))
     delay = stats.delay_by_department_month(qs, now)
     names = _department_names(scope, set(delay["by_department"]))
-    rows: list[list[Any]] = [[_("부서"), _("월(기한 기준)"), _("지연"), _("대상"), _("지연율(%)")]]
+    rows: list[list[Any]] = [
+        [_("부서"), _("월(기한 기준)"), _("지연"), _("대상 건수"), _("지연율(%)")]
+    ]
     for pk in _ordered_departments(scope, set(delay["by_department"]), names):
         for key in delay["months"]:
             late, total = delay["cells"].get((pk, key), (0, 0))
