@@ -56,7 +56,6 @@ KEY_PREFIX = "demo-"
 LOCAL_TOPICS = frozenset({"traffic", "road", "cleaning", "street", "flood", "health_env"})
 
 
-
 def _scaled(count: int) -> int:
     """The number of demo petitions per organisation, scaled by settings.DEMO_PETITION_SCALE
     (1 for `make demo`; the demo loader's own tests use less, to stay quick)."""
@@ -64,6 +63,7 @@ def _scaled(count: int) -> int:
 
     scale = float(getattr(settings, "DEMO_PETITION_SCALE", 1))
     return max(1, round(count * scale))
+
 
 class DemoPetitionsError(Exception):
     """The data file contradicts the organisations (a missing department or account)."""
