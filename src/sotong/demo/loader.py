@@ -357,6 +357,17 @@ class _Loader:
         made = load_petitions(read_data("petitions.json"), self.organizations)
         if made.petitions:
             self.result.created["petitions"] = made.petitions
+        # The petitions' handlers are demo staff too: give them the second factor like the rest
+        # so that they can log in (`manage.py demo_totp EMAIL` prints a code).
+        from allauth.mfa.models import Authenticator
+
+        handlers = list(
+            User.objects.filter(staff__isnull=False)
+            .exclude(authenticator__type=Authenticator.Type.TOTP)
+            .order_by("pk")
+        )
+        if handlers:
+            _setup_accounts(handlers, [])
 
     # all of it
 
