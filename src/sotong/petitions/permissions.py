@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -172,12 +173,22 @@ def can_self_approve(user: Any, petition: Petition) -> bool:
     return can_work(user, petition) and self_approval_allowed(petition)
 
 
-def can_rate(user: Any, petition: Petition) -> bool:
-    return is_petitioner(user, petition)
+def holds_token(petition: Petition, token: str) -> bool:
+    """A petitioner without an account proves the petition is theirs with its follow-up token
+    (handed out at receipt). Accounts use their login instead."""
+    return bool(
+        token
+        and petition.user_id is None
+        and secrets.compare_digest(token.encode(), petition.token.encode())
+    )
 
 
-def can_reopen(user: Any, petition: Petition) -> bool:
-    return is_petitioner(user, petition)
+def can_rate(user: Any, petition: Petition, *, token: str = "") -> bool:
+    return is_petitioner(user, petition) or holds_token(petition, token)
+
+
+def can_reopen(user: Any, petition: Petition, *, token: str = "") -> bool:
+    return is_petitioner(user, petition) or holds_token(petition, token)
 
 
 def can_group(user: Any, organization: Organization | int) -> bool:

@@ -1149,11 +1149,15 @@ def petition_rate(
     speed: int,
     completeness: int,
     comment: str = "",
+    token: str = "",
 ) -> Petition:
     """The petitioner rates speed and completeness (1–5) once, after the answer; the petition
-    is then closed."""
+    is then closed. A petitioner without an account passes the petition's follow-up `token`."""
     petition = _lock(petition)
-    _require(permissions.can_rate(actor, petition), _("민원을 신청한 분만 평가할 수 있습니다."))
+    _require(
+        permissions.can_rate(actor, petition, token=token),
+        _("민원을 신청한 분만 평가할 수 있습니다."),
+    )
     _require_status(
         petition, (Status.ANSWERED, Status.CLOSED), _("답변을 받은 뒤에 평가할 수 있습니다.")
     )
@@ -1206,12 +1210,16 @@ def reopen_deadline(petition: Petition) -> datetime | None:
 
 
 @transaction.atomic
-def petition_reopen(*, actor: User, petition: Petition, body: str) -> Petition:
+def petition_reopen(
+    *, actor: User | None, petition: Petition, body: str, token: str = ""
+) -> Petition:
     """재민원: within the board's reopen period the petitioner asks again. A NEW petition
-    (`follow_up_of` the first) is received and goes to the same department; the first closes."""
+    (`follow_up_of` the first) is received and goes to the same department; the first closes.
+    A petitioner without an account passes the petition's follow-up `token`."""
     petition = _lock(petition)
     _require(
-        permissions.can_reopen(actor, petition), _("민원을 신청한 분만 다시 신청할 수 있습니다.")
+        permissions.can_reopen(actor, petition, token=token),
+        _("민원을 신청한 분만 다시 신청할 수 있습니다."),
     )
     _require_status(
         petition, (Status.ANSWERED, Status.CLOSED), _("답변을 받은 민원만 다시 신청할 수 있습니다.")

@@ -478,7 +478,7 @@ def _detail_context(request, petition: Petition, *, owner: bool, token: str = ""
         for event in queries.public_timeline(petition)
     ]
     reopen_until = _reopen_until(petition)
-    may_act = owner and not token and permissions.can_rate(request.user, petition)
+    may_act = owner and permissions.can_rate(request.user, petition, token=token)
     context = {
         "petition": petition,
         "owner": owner,
@@ -497,7 +497,7 @@ def _detail_context(request, petition: Petition, *, owner: bool, token: str = ""
         "may_reopen": may_act
         and reopen_until is not None
         and timezone.now() <= reopen_until
-        and permissions.can_reopen(request.user, petition),
+        and permissions.can_reopen(request.user, petition, token=token),
         "reopen_until": reopen_until,
         "rating_form": forms.get("rating_form") or RatingForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -574,19 +574,49 @@ def _own_petition(request: HttpRequest, pk: int) -> Petition:
     return petition
 
 
+def _after_action(petition: Petition, token: str):
+    if token:
+        return redirect("petitions:token", token=token)
+    return redirect("petitions:detail", pk=petition.pk)
+
+
 @login_required
 @require_POST
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = _own_petition(request, pk)
+    return _rate(request, _own_petition(request, pk))
+
+
+@require_POST
+def rate_by_token(request: HttpRequest, token: str) -> HttpResponse:
+    return _rate(request, _by_token(token), token=token)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reopen(request, _own_petition(request, pk))
+
+
+@require_POST
+def reopen_by_token(request: HttpRequest, token: str) -> HttpResponse:
+    return _reopen(request, _by_token(token), token=token)
+
+
+def _actor(request: HttpRequest):
+    return request.user if request.user.is_authenticated else None
+
+
+def _rate(request: HttpRequest, petition: Petition, *, token: str = "") -> HttpResponse:
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
             _petitions_services().petition_rate(
-                actor=request.user,
+                actor=_actor(request),
                 petition=petition,
                 speed=form.cleaned_data["speed"],
                 completeness=form.cleaned_data["completeness"],
                 comment=form.cleaned_data["comment"],
+                token=token,
             )
         except ValidationError as error:
             _add_service_errors(form, error)
@@ -594,30 +624,30 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error) or _("이 민원은 평가할 수 없습니다."))
         else:
             messages.success(request, _("만족도 평가를 보내 주셔서 고맙습니다."))
-            return redirect("petitions:detail", pk=petition.pk)
-    context = _detail_context(request, petition, owner=True, rating_form=form)
+            return _after_action(petition, token)
+    context = _detail_context(request, petition, owner=True, token=token, rating_form=form)
     context["may_rate"] = True
     return render(request, "petitions/public/detail.html", context, status=400)
 
 
-@login_required
-@require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = _own_petition(request, pk)
+def _reopen(request: HttpRequest, petition: Petition, *, token: str = "") -> HttpResponse:
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
             follow_up = _petitions_services().petition_reopen(
-                actor=request.user, petition=petition, body=form.cleaned_data["body"]
+                actor=_actor(request),
+                petition=petition,
+                body=form.cleaned_data["body"],
+                token=token,
             )
         except ValidationError as error:
             _add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error) or _("이 민원은 재민원을 신청할 수 없습니다."))
         else:
-            _remember_receipt(request, follow_up, anonymous=False)
+            _remember_receipt(request, follow_up, anonymous=follow_up.user_id is None)
             return redirect("petitions:receipt")
-    context = _detail_context(request, petition, owner=True, reopen_form=form)
+    context = _detail_context(request, petition, owner=True, token=token, reopen_form=form)
     context["may_reopen"] = True
     return render(request, "petitions/public/detail.html", context, status=400)
 
@@ -760,6 +790,8 @@ urlpatterns = [
     path("<int:pk>/reopen", reopen, name="reopen"),
     path("<int:pk>/files/<int:attachment_id>", attachment, name="attachment"),
     path("t/<str:token>", detail_by_token, name="token"),
+    path("t/<str:token>/rate", rate_by_token, name="token_rate"),
+    path("t/<str:token>/reopen", reopen_by_token, name="token_reopen"),
     path("t/<str:token>/files/<int:attachment_id>", token_attachment, name="token_attachment"),
     re_path(rf"^{_ORG}/(?P<board_code>[a-z0-9][a-z0-9_-]{{0,39}})/new$", petition_new, name="new"),
 ]
