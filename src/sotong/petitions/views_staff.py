@@ -12,6 +12,7 @@ onto the form (the case page is shown again with status 400), its PermissionDeni
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import logging
 from collections.abc import Callable
@@ -729,6 +730,62 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(request, "petitions/staff/group_list.html", context)
 
 
+PROPOSAL_DAYS = 30
+PROPOSAL_LIMIT = 10
+
+
+def _proposals(organization) -> list[list[Petition]]:
+    from . import duplicates
+
+    since = timezone.now() - datetime.timedelta(days=PROPOSAL_DAYS)
+    return duplicates.proposals(organization, since=since)[:PROPOSAL_LIMIT]
+
+
+@staff_page
+def group_proposals(request: HttpRequest) -> HttpResponse:
+    """Near-duplicate clusters of the last 30 days proposed as groups (반복·다수인 민원): the
+    intake desk or a department head bundles one with a title and answers it once."""
+    organization = _organization(request)
+    may_group = permissions.can_group(request.user, organization)
+    clusters = _proposals(organization)
+    error = ""
+    if request.method == "POST":
+        if not may_group:
+            raise PermissionDenied(_("민원을 묶을 권한이 없습니다."))
+        wanted = {value for value in request.POST.getlist("petitions") if value.isdigit()}
+        chosen = next(
+            (cluster for cluster in clusters if {str(p.pk) for p in cluster} == wanted), None
+        )
+        title = (request.POST.get("title") or "").strip()
+        if chosen is None:
+            error = _("제안 목록이 바뀌었습니다. 다시 확인해 주세요.")
+        elif not title:
+            error = _("묶음 제목을 입력하세요.")
+        else:
+            try:
+                group = services.group_create(actor=request.user, petitions=chosen, title=title)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                messages.success(request, _("반복·다수인 민원으로 묶었습니다."))
+                return redirect("petitions:staff_group", pk=group.pk)
+    context = {
+        "organization": organization,
+        "clusters": clusters,
+        "may_group": may_group,
+        "error": error,
+        "days": PROPOSAL_DAYS,
+        "crumbs": [
+            (_("민원 업무"), reverse("petitions:staff_inbox")),
+            (_("반복·다수인 민원"), reverse("petitions:staff_groups")),
+            (_("묶음 제안"), ""),
+        ],
+    }
+    return render(
+        request, "petitions/staff/group_proposals.html", context, status=400 if error else 200
+    )
+
+
 def _group_checklist(petitions: list[Petition]) -> list[str]:
     """Every item of the boards of the group's petitions, in order, once."""
     items: list[str] = []
@@ -795,6 +852,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns = [
     path("staff/", inbox, name="staff_inbox"),
     path("staff/new", petition_new, name="staff_new"),
+    path("staff/groups/proposals", group_proposals, name="staff_group_proposals"),
     path("staff/groups/", group_list, name="staff_groups"),
     path("staff/groups/<int:pk>/", group_detail, name="staff_group"),
     path("staff/<int:pk>/", case, name="staff_case"),
