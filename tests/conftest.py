@@ -151,3 +151,11 @@ def admin_client(client, admin_user, staff_login):
     """pytest-django's admin_client, logged in through the real TOTP stage (admin-site users
     must pass the second factor like staff)."""
     return staff_login(client, admin_user)
+
+
+@pytest.fixture(autouse=True)
+def _fewer_demo_petitions(settings):
+    """Tests that load the demo government check its structure, pages and idempotency, not its
+    volume: a tenth of the demo petitions keeps every state and the suite quick. A test about the
+    petitions demo itself sets its own counts (and the scale back to 1)."""
+    settings.DEMO_PETITION_SCALE = 0.1

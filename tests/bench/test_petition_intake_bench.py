@@ -30,14 +30,15 @@ def test_petition_intake_prints_its_figure_last():
             sys.executable,
             str(ROOT / "bench" / "petition_intake.py"),
             "--seconds",
-            "3",
+            "2",
             "--concurrency",
             "4",
             "--workers",
             "2",
-            # Each worker's first petition loads the Korean analyser: let that happen untimed.
+            # Workers load the Korean analyser as they start (gunicorn.conf.py): a short untimed
+            # warm-up covers it; the figure's shape is under test here, not its value.
             "--warmup",
-            "8",
+            "3",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -50,7 +50,8 @@ def government():
 
 
 @pytest.fixture
-def data():
+def data(settings):
+    settings.DEMO_PETITION_SCALE = 1  # the counts below are the ones under test
     data = copy.deepcopy(read_data("petitions.json"))
     data["organizations"]["junggu"]["count"] = 90
     data["organizations"]["seoul"]["count"] = 30
