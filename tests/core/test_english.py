@@ -124,6 +124,10 @@ def english(client):
         ("/accounts/login/", 200),
         ("/accounts/signup/", 200),
         ("/accounts/password/reset/", 200),
+        ("/notify/subscribe", 200),
+        ("/petitions/", 200),
+        ("/petitions/list", 200),
+        ("/petitions/stats?org=testgu", 200),
         ("/no-such-page/", 404),
     ],
 )
@@ -373,3 +377,35 @@ def test_localized_title(title, english):
         assert template.render(Context({"title": title})) == english
     with translation.override("ko"):
         assert template.render(Context({"title": title})) == title
+
+
+@pytest.mark.django_db
+def test_no_korean_is_left_on_english_petition_pages(english, government, district):
+    """Boards, a public petition's timeline and the statistics in English: only the data (board,
+    category, department names and the petition's own text) stays Korean."""
+    from sotong.petitions.models import Board, Category
+    from sotong.petitions.services import petition_submit
+
+    board = Board.objects.create(
+        organization=district, code="daily", name="생활불편신고", kinds=["report", "inquiry"]
+    )
+    category = Category.objects.create(organization=district, code="roads", name="도로")
+    petition = petition_submit(
+        actor=None,
+        board=board,
+        kind="report",
+        title="보도블록 파손",
+        body="정문 앞 보도블록이 깨졌습니다.",
+        category=category,
+        contact_email="anon@example.kr",
+    )
+    data = [*government, board.name, category.name, petition.title, petition.body]
+    for url in (
+        "/petitions/?org=testgu",
+        f"/petitions/{petition.pk}/",
+        f"/petitions/t/{petition.token}",
+        "/petitions/stats?org=testgu",
+    ):
+        response = english.get(url)
+        assert response.status_code == 200, url
+        assert _korean_left(response.content.decode(), data) == [], url

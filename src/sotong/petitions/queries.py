@@ -22,6 +22,7 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from sotong.core.privacy import mask_name, mask_text
 
@@ -109,7 +110,7 @@ def petitioner_label(petition: Petition) -> str:
     name = petition.petitioner_name
     if not name and petition.user_id is not None:
         name = getattr(petition.user, "display_name", "") or ""
-    return mask_name(name) if name else "익명"
+    return mask_name(name) if name else _("익명")
 
 
 # --- the traffic light -------------------------------------------------------------------------
