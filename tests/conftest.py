@@ -159,3 +159,13 @@ def _fewer_demo_petitions(settings):
     volume: a tenth of the demo petitions keeps every state and the suite quick. A test about the
     petitions demo itself sets its own counts (and the scale back to 1)."""
     settings.DEMO_PETITION_SCALE = 0.1
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_korean():
+    """A request leaves its language active in the thread (LocaleMiddleware does not reset it):
+    after an English page, a test that calls services directly would get English messages."""
+    yield
+    from django.utils import translation
+
+    translation.activate("ko")

@@ -378,6 +378,11 @@ def test_newsletter_items_chosen_by_staff_are_checked(notify_staff, district):
         digest_items=[item],
     )
     assert campaign.digest_items == [item]
+    # Changing only the chosen items is a change: saved and audited.
+    other = {**item, "title": "새 문화 행사", "interests": ["culture"]}
+    campaigns.campaign_update(actor=notify_staff, campaign=campaign, digest_items=[other])
+    campaign.refresh_from_db()
+    assert campaign.digest_items == [other]
     for bad in (
         [{"title": "", "url": "https://x"}],
         [{**item, "url": "javascript:alert(1)"}],

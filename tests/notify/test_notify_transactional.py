@@ -178,16 +178,26 @@ def test_message_values_are_encrypted_at_rest(resident):
 @pytest.mark.django_db
 def test_message_values_survive_key_rotation(resident, settings):
     from cryptography.fernet import Fernet
+    from django.db import connection
 
-    from sotong.core.privacy.crypto import _fernets
+    from sotong.core.privacy.crypto import _fernets, is_current
     from sotong.core.privacy.services import encryption_keys_rotate
 
     notification = notification_send(event=EVENT.key, recipient=resident, context={"n": [1, 2]})
+
+    def stored():
+        with connection.cursor() as cursor:
+            sql = "SELECT context FROM notify_notification WHERE id = %s"
+            cursor.execute(sql, [notification.pk])
+            return cursor.fetchone()[0]
+
     settings.FIELD_ENCRYPTION_KEYS = [
         Fernet.generate_key().decode(),
         *settings.FIELD_ENCRYPTION_KEYS,
     ]
     _fernets.cache_clear()
+    assert not is_current(stored())  # still under the old key
     encryption_keys_rotate(actor=None)
+    assert is_current(stored())  # re-encrypted under the new one
     notification.refresh_from_db()
     assert notification.context == {"n": [1, 2]}

@@ -63,27 +63,8 @@ TEMPLATE_EDITABLE = (
     "promotional",
     "active",
 )
-CAMPAIGN_FIELDS = (
-    "kind",
-    "status",
-    "title",
-    "segment",
-    "channels",
-    "subject",
-    "body",
-    "sms_body",
-    "kakao_template",
-    "kakao_variables",
-    "promotional",
-    "conversion_action",
-    "conversion_days",
-    "digest_since",
-    "digest_until",
-    "scheduled_at",
-    "planned_count",
-    "planned_at",
-    "finished_at",
-)
+# What staff may change on a draft; the audit snapshot is these and the states the services set.
+# (One list, so that a newly editable field is always saved and audited.)
 CAMPAIGN_EDITABLE = (
     "kind",
     "title",
@@ -100,6 +81,14 @@ CAMPAIGN_EDITABLE = (
     "digest_since",
     "digest_until",
     "digest_items",
+)
+CAMPAIGN_FIELDS = (
+    *CAMPAIGN_EDITABLE,
+    "status",
+    "scheduled_at",
+    "planned_count",
+    "planned_at",
+    "finished_at",
 )
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 CONVERSION_DAYS_MAX = 365
