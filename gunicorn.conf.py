@@ -27,9 +27,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then, so that a slow leak never grows into an outage.
-max_requests = 1000
-max_requests_jitter = 100
+# Recycle workers now and then, so that a slow leak never grows into an outage. Not too often:
+# a new worker loads the Korean analyser (2–7 s of CPU, post_worker_init), which under a burst
+# of requests costs more than any leak (every ~2 s at 500 req/s with 1,000).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
 # Load the application once in the master: a broken deploy fails before any worker starts, and
 # workers share the loaded code's memory.
 preload_app = True

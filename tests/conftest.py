@@ -162,6 +162,17 @@ def _fewer_demo_petitions(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_open311_directory():
+    """The Open311 intake keeps its lookups per process for a few seconds; each test starts
+    with none, as a new worker would (a test changing a service sees its change)."""
+    from sotong.petitions.open311_directory import intake_directory_clear
+
+    intake_directory_clear()
+    yield
+    intake_directory_clear()
+
+
+@pytest.fixture(autouse=True)
 def _language_back_to_korean():
     """A request leaves its language active in the thread (LocaleMiddleware does not reset it):
     after an English page, a test that calls services directly would get English messages."""

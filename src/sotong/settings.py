@@ -319,6 +319,12 @@ if not FIELD_LOOKUP_KEY:
         raise ImproperlyConfigured("SOTONG_FIELD_LOOKUP_KEY must be set in production")
     FIELD_LOOKUP_KEY = "sotong-development-lookup-key"
 
+# --- petitions ------------------------------------------------------------------------------
+# Seconds an Open311 worker keeps the api key, service, board and period of a POST
+# (petitions/open311_directory.py): a revoked key or a changed service reaches every worker
+# within this time.
+OPEN311_DIRECTORY_TTL = float(os.environ.get("SOTONG_OPEN311_DIRECTORY_TTL", "5"))
+
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("한국어")), ("en", _("English"))]

@@ -385,6 +385,9 @@ class Petition(models.Model):
     idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     # kiwi tokens of title + body, for near-duplicate detection and routing (space-separated).
     tokens = models.TextField(blank=True, editable=False)
+    # Accepted on the fast path (Open311): the row is stored and answered at once; its receipt
+    # (timeline, assignment, notices, audit) is finished by the `intake` task (services.py).
+    intake_pending = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -405,6 +408,11 @@ class Petition(models.Model):
             models.Index(fields=["organization", "received_at"], name="petition_org_received"),
             models.Index(
                 fields=["organization", "is_public", "received_at"], name="petition_public"
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(intake_pending=True),
+                name="petition_intake_pending",
             ),
         ]
 

@@ -33,6 +33,10 @@ Decisions (what a client developer needs to know):
 - **Status**: received/assigned/in_progress/approval → `open`; answered/closed/transferred →
   `closed`. `status_notes` is the approved answer (masked) or the stage in words;
   `agency_responsible` the department; `expected_datetime` the legal deadline.
+- **Receipt**: a POST validates and stores the petition and answers at once (the fast path of
+  `petition_submit`); its timeline, assignment, notices and audit record follow within about a
+  second from the `intake` task. Lookups of a POST are kept per worker for
+  `OPEN311_DIRECTORY_TTL` seconds (`open311_directory.py`).
 - **Errors** are the spec's `errors` list: 400 bad or missing parameters (also coordinates
   outside Korea, a description over 4,000 characters), 403 missing/invalid/revoked api_key,
   404 unknown jurisdiction, service code, request or token; 405 for another method.
@@ -61,6 +65,7 @@ from sotong.core.privacy import mask_text
 from sotong.org.models import Organization
 
 from .models import OPEN_STATUSES, Board, Category, Channel, Kind, Open311Key, Petition, Status
+from .open311_directory import intake_lookup
 from .open311_format import (
     FORMATS,
     SEOUL,
@@ -72,7 +77,6 @@ from .open311_format import (
     response,
     submitted_attributes,
 )
-from .open311_keys import open311_key_authenticate
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +132,9 @@ def open311_board(organization_id: int) -> Board | None:
     boards = list(
         Board.objects.filter(
             organization_id=organization_id, active=True, posting=Board.Posting.ANYONE
-        ).order_by("order", "name", "id")
+        )
+        .select_related("organization", "department")
+        .order_by("order", "name", "id")
     )
     for board in boards:
         if board.code == OPEN311_BOARD_CODE:
@@ -424,16 +430,12 @@ def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 # --- service requests: creating --------------------------------------------------------------
 
 
-def _api_key(request: HttpRequest) -> Open311Key:
-    key = open311_key_authenticate(_param(request, "api_key"))
-    if key is None:
-        raise Open311Error(403, _("api_key가 없거나 올바르지 않습니다."))
+def _check_key_jurisdiction(request: HttpRequest, key: Open311Key) -> None:
     code = _param(request, "jurisdiction_id")
     if code and code != key.organization.code:
         raise Open311Error(
             403, _("이 api_key로는 jurisdiction_id %(code)s에 접수할 수 없습니다.") % {"code": code}
         )
-    return key
 
 
 def _coordinates(request: HttpRequest, errors: list[str]) -> tuple[Decimal | None, Decimal | None]:
@@ -495,12 +497,17 @@ def _created(fmt: str, petition: Petition) -> HttpResponse:
 
 
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
-    key = _api_key(request)
-    organization = key.organization
     code = _param(request, "service_code")
+    intake = intake_lookup(_param(request, "api_key"), code)
+    if intake is None:
+        raise Open311Error(403, _("api_key가 없거나 올바르지 않습니다."))
+    key = intake.key
+    _check_key_jurisdiction(request, key)
     if not code:
         raise Open311Error(400, _("service_code를 입력하세요."))
-    category = _category(organization, code)
+    category = intake.category
+    if category is None:
+        raise Open311Error(404, _("service_code %(code)s를 찾을 수 없습니다.") % {"code": code})
 
     errors: list[str] = []
     lat, long = _coordinates(request, errors)
@@ -535,10 +542,10 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     if errors:
         raise Open311Error(400, *errors)
 
-    board = open311_board(organization.pk)
+    board = intake.board
     if board is None:
         raise Open311Error(400, _("이 기관은 Open311로 민원을 받지 않습니다."))
-    kind = Kind.REPORT if Kind.REPORT in (board.kinds or []) else (board.kinds or [Kind.REPORT])[0]
+    kind = intake.kind
 
     body_parts = [description] if description else []
     if answers:
@@ -574,6 +581,8 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             consent=True,
             channel=Channel.OPEN311,
             idempotency_key=idempotency_key,
+            deferred=True,
+            period=intake.period,
         )
     except ValidationError as error:
         raise Open311Error.from_validation(error) from None

@@ -86,6 +86,12 @@ def open311_key_revoke(*, actor: Any, key: Open311Key, reason: str = "") -> Open
         return key
     key.active = False
     key.save(update_fields=["active"])
+    # This process forgets the key at once (and again after the commit, in case a concurrent
+    # request cached it meanwhile); the other workers within OPEN311_DIRECTORY_TTL.
+    from .open311_directory import intake_directory_clear
+
+    intake_directory_clear()
+    transaction.on_commit(intake_directory_clear)
     audit_record(
         actor=actor,
         action="petitions.open311_key.revoke",

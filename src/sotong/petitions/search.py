@@ -84,6 +84,8 @@ petition_document = DocumentType(
     date=lambda petition: petition.received_at,
     visibility=_visibility,
     queryset=_searchable,
+    # A petition on the fast path is indexed when its receipt is finished (services.py).
+    index_on_save=lambda petition: not petition.intake_pending,
 )
 
 

@@ -450,7 +450,11 @@ def _create(
     department: Department | None = None,
     attachments: Iterable[Any] = (),
     receipt_note: str = "",
+    deferred: bool = False,
+    period_text: str | None = None,
 ) -> Petition:
+    """Stores a new petition. `deferred`: the row only (marked `intake_pending`), its receipt is
+    finished later by `petition_intake_complete`; otherwise received in full now."""
     title, flagged_title = _without_rrn(data["title"])
     body, flagged_body = _without_rrn(data["body"])
     flagged = (
@@ -459,7 +463,7 @@ def _create(
         or bool(find_personal_data(title))
         or bool(find_personal_data(body))
     )
-    period_text = deadlines.period_text_for(board.organization_id, kind)
+    period_text = period_text or deadlines.period_text_for(board.organization_id, kind)
     due_at = deadlines.due_for(
         received_at, period_text, closed=deadlines.closed_days(board.organization_id)
     )
@@ -488,18 +492,30 @@ def _create(
         due_at=due_at,
         period=period_text,
         idempotency_key=idempotency_key or None,
-        tokens=_tokens(title, body),
+        intake_pending=deferred,
     )
+    if deferred:
+        petition.save()
+        return petition
+    petition.tokens = _tokens(title, body)
     petition.save()
-    _event(petition, Stage.RECEIVED, actor, at=received_at, note=receipt_note, department=None)
-    target = department or board.department
-    if target is not None and target.active and target.organization_id == board.organization_id:
+    _receive(petition, actor, note=receipt_note, department=department)
+    _attach(petition, actor, attachments, staff=entered_by is not None)
+    return petition
+
+
+def _receive(
+    petition: Petition, actor: Any, *, note: str = "", department: Department | None = None
+) -> None:
+    """The receipt on the timeline, and the assignment to the receiving department when the
+    board (or the caller) names one."""
+    _event(petition, Stage.RECEIVED, actor, at=petition.received_at, note=note, department=None)
+    target = department or petition.board.department
+    if target is not None and target.active and target.organization_id == petition.organization_id:
         petition.department = target
         petition.status = Status.ASSIGNED
         petition.save(update_fields=["department", "status", "updated_at"])
         _event(petition, Stage.ASSIGNED, None, department=target)
-    _attach(petition, actor, attachments, staff=entered_by is not None)
-    return petition
 
 
 def _after_create(petition: Petition) -> None:
@@ -512,7 +528,6 @@ def _after_create(petition: Petition) -> None:
 # --- intake ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def petition_submit(
     *,
     actor: User | None,
@@ -534,18 +549,30 @@ def petition_submit(
     attachments: Sequence[Any] = (),
     idempotency_key: str | None = None,
     received_at: datetime | None = None,
+    deferred: bool = False,
+    period: str | None = None,
 ) -> Petition:
     """Receive a petition (web, Open311, or typed in by intake staff for phone/visit …).
 
     `actor` is the resident, None for an anonymous web or Open311 petitioner (then a confirmed
     e-mail or phone is required), or intake staff entering someone else's petition in a staff
     channel (phone, visit, call centre, mobile office, SNS, e-mail). A replayed
-    `idempotency_key` returns the first petition and changes nothing."""
-    if idempotency_key:
+    `idempotency_key` returns the first petition and changes nothing.
+
+    `deferred` (the Open311 API, where machines post in bursts): validate and store the
+    petition and answer at once; its timeline, assignment, notices, duplicate check and audit
+    record follow within about a second from the `intake` task (`petition_intake_complete`),
+    so a burst costs one row per request and never waits on the audit chain. `period`: the
+    kind's legal period when the caller has looked it up (`deadlines.period_text_for`)."""
+    if deferred and attachments:
+        raise ValueError("attachments are received on the full path only")
+    # The fast path leaves replays to the unique index (one query fewer per request).
+    if idempotency_key and not deferred:
         existing = Petition.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    board = Board.objects.select_related("organization", "department").get(pk=board.pk)
+    if not (deferred and Board.organization.is_cached(board)):
+        board = Board.objects.select_related("organization", "department").get(pk=board.pk)
     channel = str(channel or Channel.WEB)
     if not permissions.can_post(actor, board, channel=channel):
         if not board.active:
@@ -585,29 +612,56 @@ def petition_submit(
         received_at = _now()
     elif timezone.is_naive(received_at):
         raise ValidationError({"received_at": _("접수 시각에 시간대가 없습니다.")})
-    try:
-        with transaction.atomic():
-            petition = _create(
-                actor=actor,
-                board=board,
-                kind=kind,
-                data=data,
-                category=category,
-                channel=channel,
-                user=user,
-                entered_by=entered_by,
-                received_at=received_at,
-                idempotency_key=idempotency_key,
-                attachments=attachments,
-            )
-    except IntegrityError:
-        # The same form post committed by a concurrent request: hand back that petition.
-        if idempotency_key:
-            existing = Petition.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing
+    fields = {
+        "actor": actor,
+        "board": board,
+        "kind": kind,
+        "data": data,
+        "category": category,
+        "channel": channel,
+        "user": user,
+        "entered_by": entered_by,
+        "received_at": received_at,
+        "idempotency_key": idempotency_key,
+        "attachments": attachments,
+        "deferred": deferred,
+        "period_text": period,
+    }
+    if deferred:
+        # One INSERT, atomic on its own; a savepoint only inside a caller's transaction.
+        in_transaction = transaction.get_connection().in_atomic_block
+        try:
+            with transaction.atomic() if in_transaction else contextlib.nullcontext():
+                petition = _create(**fields)
+        except IntegrityError:
+            return _replayed(idempotency_key)
+        _schedule_intake()
+        return petition
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                petition = _create(**fields)
+        except IntegrityError:
+            return _replayed(idempotency_key)
+        _after_create(petition)
+        _audit_submit(actor, petition)
+    return petition
+
+
+def _replayed(idempotency_key: str | None) -> Petition:
+    """The petition a concurrent request committed with the same idempotency key; re-raises the
+    IntegrityError being handled when there is none."""
+    existing = (
+        Petition.objects.filter(idempotency_key=idempotency_key).first()
+        if idempotency_key
+        else None
+    )
+    if existing is None:
         raise
-    _after_create(petition)
+    return existing
+
+
+def _audit_submit(actor: Any, petition: Petition) -> None:
     _audit(
         actor,
         "petitions.petition.submit",
@@ -617,9 +671,83 @@ def petition_submit(
             "channel": petition.channel,
             "entered_by": petition.entered_by_id,
             "personal_data_flagged": petition.personal_data_flagged,
+            "received_at": petition.received_at,
         },
     )
-    return petition
+
+
+def petition_intake_complete(*, actor: None = None, petition_id: int) -> bool:
+    """Finish the receipt of a petition stored on the fast path (`petition_submit(deferred=
+    True)`): kiwi tokens, the timeline's "received" (at the time it was received) and the
+    assignment to the board's department, the notices to the petitioner and the department,
+    the duplicate check and the audit record. The system acts (`actor` is always None).
+    Returns False when there was nothing to do (done already, or another worker holds it), so
+    it is safe to run twice."""
+    with transaction.atomic():
+        petition = (
+            Petition.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("board__department", "organization")
+            .filter(pk=petition_id, intake_pending=True)
+            .first()
+        )
+        if petition is None:
+            return False
+        petition.tokens = _tokens(petition.title, petition.body)
+        petition.intake_pending = False
+        petition.save(update_fields=["tokens", "intake_pending", "updated_at"])
+        _receive(petition, None)
+        _after_create(petition)
+        _audit_submit(None, petition)
+    return True
+
+
+def petitions_intake_pending(*, limit: int = 500) -> int:
+    """Completes up to `limit` pending receipts, oldest first, each in its own transaction (one
+    bad row never blocks the rest; it stays pending and is logged). Returns how many."""
+    done = 0
+    ids = list(
+        Petition.objects.filter(intake_pending=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for petition_id in ids:
+        try:
+            done += petition_intake_complete(petition_id=petition_id)
+        except Exception:
+            logger.exception("finishing the receipt failed: petition=%s", petition_id)
+    return done
+
+
+# Per process: the end of the second for which an `intake` run is already queued.
+_intake_queued_until: float = 0.0
+INTAKE_WINDOW = 1.0
+
+
+def _schedule_intake() -> None:
+    """Queue one `intake` run per process and second, after the commit: a burst of requests
+    shares it. The run is deferred to the end of the second (where the queue can defer), so
+    it finds every petition committed in that second; `petitions_tick` sweeps up whatever a
+    lost run left behind."""
+    from .tasks import intake
+
+    def enqueue() -> None:
+        global _intake_queued_until
+        now = timezone.now()
+        moment = now.timestamp()
+        if moment < _intake_queued_until:
+            return
+        _intake_queued_until = (moment // INTAKE_WINDOW + 1) * INTAKE_WINDOW
+        task = intake
+        if getattr(task.get_backend(), "supports_defer", False):
+            run_after = datetime.fromtimestamp(_intake_queued_until + 0.2, tz=now.tzinfo)
+            task = task.using(run_after=run_after)
+        try:
+            task.enqueue()
+        except Exception:  # the petition is stored; the tick will finish its receipt
+            _intake_queued_until = 0.0
+            logger.exception("queueing the intake run failed")
+
+    transaction.on_commit(enqueue)
 
 
 # --- routing -----------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 - `petitions_close_due(now)`: close answered petitions whose board's reopen period has ended
   (종결), one transaction per petition through `services.petition_close` so one bad row never
   blocks the rest. Idempotent: run it as often as you like.
+- `intake` (queue "default"): finishes the receipts of petitions stored on the fast path
+  (`services.petition_intake_complete`); queued by `petition_submit(deferred=True)` at most
+  once a second per process, and swept up by the tick as well.
 - `tick` (queue "default"): the same as a background task; `manage.py petitions_tick` runs
   it from cron or a service loop. Other periodic steps (retention) are added to `run_tick`."""
 
@@ -62,9 +65,14 @@ def _register_default_steps() -> None:
 
 
 def run_tick(now: datetime | None = None) -> dict[str, Any]:
+    from .services import petitions_intake_pending
+
     now = now or timezone.now()
     _register_default_steps()
-    result: dict[str, Any] = {"closed": petitions_close_due(now)}
+    result: dict[str, Any] = {
+        "received": petitions_intake_pending(),
+        "closed": petitions_close_due(now),
+    }
     for name, step in TICK_STEPS.items():
         try:
             result[name] = step(now)
@@ -75,8 +83,16 @@ def run_tick(now: datetime | None = None) -> dict[str, Any]:
 
 
 @task(queue_name="default")
+def intake() -> int:
+    """Finishes the receipts of petitions accepted on the fast path (Open311)."""
+    from .services import petitions_intake_pending
+
+    return petitions_intake_pending()
+
+
+@task(queue_name="default")
 def tick() -> dict[str, Any]:
     return run_tick()
 
 
-__all__ = ["BATCH", "TICK_STEPS", "petitions_close_due", "run_tick", "tick"]
+__all__ = ["BATCH", "TICK_STEPS", "intake", "petitions_close_due", "run_tick", "tick"]

@@ -34,13 +34,16 @@ MAX_URL_CHARS = 500
 MAX_CATEGORY_CHARS = 100
 
 
-def index_object(obj: Model) -> None:
+def index_object(obj: Model, *, saved: bool = False) -> None:
     """Re-index `obj` in the background once the current transaction commits (at once when there
-    is none). An object outside its type's queryset is removed from the index instead."""
+    is none). An object outside its type's queryset is removed from the index instead. `saved`:
+    called for a save, which a type may skip (`DocumentType.index_on_save`)."""
     from sotong.core.search.tasks import index_document
     from sotong.core.tasks import enqueue_on_commit
 
     for doctype in types_for_model(type(obj)):
+        if saved and not doctype.index_on_save(obj):
+            continue
         enqueue_on_commit(index_document, doctype.name, str(obj.pk))
 
 

@@ -98,7 +98,9 @@ class DocumentType:
     """One kind of searchable object. `fields` maps index fields ("title", "body") to weights;
     `extract(obj)` returns the raw text per index field. `queryset()` is what `search_reindex`
     indexes and what decides whether a saved object belongs in the index at all (an object
-    outside it is removed). The other callables describe one object."""
+    outside it is removed). The other callables describe one object. `index_on_save(obj)` False
+    skips the re-index a save would queue (an object whose text is not final yet; the save that
+    finishes it queues it)."""
 
     name: str
     label: Any
@@ -111,6 +113,7 @@ class DocumentType:
     date: Callable[[Any], datetime | None] = _nothing
     visibility: Callable[[Any], Visibility] = _everyone
     queryset: Callable[[], QuerySet] | None = None
+    index_on_save: Callable[[Any], bool] = lambda obj: True
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
@@ -214,7 +217,7 @@ def _on_save(sender: type[Model], instance: Model, raw: bool = False, **kwargs: 
         return
     from sotong.core.search.indexing import index_object
 
-    index_object(instance)
+    index_object(instance, saved=True)
 
 
 def _on_delete(sender: type[Model], instance: Model, **kwargs: Any) -> None:
