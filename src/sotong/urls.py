@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from sotong.api import api
 from sotong.core import ops, search_page
 
 admin.site.site_header = _("소통 관리")
@@ -30,6 +31,7 @@ urlpatterns = [
     path("notify/", include("sotong.notify.urls")),
     path("petitions/", include("sotong.petitions.urls")),
     path("open311/v2/", include("sotong.petitions.urls_open311")),
+    path("api/", api.urls),
     path("search", search_page.search, name="search"),
     path("", include("sotong.core.urls")),
 ]

@@ -30,7 +30,7 @@ from sotong.org.models import (
     StaffingEntry,
     Team,
 )
-from sotong.services.models import FaqEntry
+from sotong.services.models import FaqEntry, Service
 from sotong.services.services import faq_import
 
 ORGANIZATION_FILES = ("seoul.json", "seodaemun.json", "junggu.json", "yeongdeungpo.json")
@@ -369,6 +369,21 @@ class _Loader:
         if handlers:
             _setup_accounts(handlers, [])
 
+    # the service guide: parameters, catalogue, Seoul 120 welfare services, helpers (issue 6)
+
+    def services(self) -> None:
+        from .services_demo import load_services
+
+        made = load_services(self.organizations)
+        if made.services_created:
+            self.result.created["services"] = made.services_created
+        if made.parameters:
+            self.result.created["parameters"] = made.parameters
+        if made.helpers:
+            self.result.created["helpers"] = made.helpers
+        if made.help_requests:
+            self.result.created["help requests"] = made.help_requests
+
     # all of it
 
     def run(self) -> DemoResult:
@@ -409,6 +424,7 @@ class _Loader:
         self.faq()
         self.notify()
         self.petitions()
+        self.services()
         self.result.totals = {
             "organizations": Organization.objects.count(),
             "dongs": Dong.objects.count(),
@@ -420,6 +436,7 @@ class _Loader:
             "faq entries": FaqEntry.objects.count(),
             "subscribers": Subscriber.objects.count(),
             "campaigns": Campaign.objects.count(),
+            "services": Service.objects.count(),
         }
         return self.result
 

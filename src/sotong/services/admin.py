@@ -15,7 +15,12 @@ from django.utils.translation import ngettext
 
 from sotong.org.models import Organization
 
-from . import permissions, services
+from . import (
+    admin_catalogue,  # noqa: F401 - registers Service and Parameter
+    admin_help,  # noqa: F401 - registers Helper
+    permissions,
+    services,
+)
 from .models import FaqEntry
 
 EDITABLE = ("title", "answer", "category", "organization", "attribution", "published")

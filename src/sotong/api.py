@@ -1,0 +1,172 @@
+"""The JSON API (django-ninja) under /api/: its OpenAPI document is /api/openapi.json, the
+interactive one /api/docs.
+
+Every error has one stable shape, whatever raised it:
+
+    {"error": {"code": "validation_error", "message": "입력한 값을 확인하세요.",
+               "fields": {"age": "나이는 0부터 120 사이의 정수(만 나이)로 입력하세요."}}}
+
+`code` is one of ERROR_CODES' values; `fields` maps a request field to its message (empty when
+the error is not about one field). Messages are in Korean, in English when the request asks for
+it (Accept-Language: en, through LocaleMiddleware). Bad input is a 400 (unreadable body) or a 422
+(a wrong value), never a 500.
+
+Routers: `/api/services/` (sotong.services.api_services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+api = NinjaAPI(
+    title="sotong API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        '소통 공개 API. 오류는 모두 {"error": {"code", "message", "fields"}} 모양으로 답합니다.'
+    ),
+)
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, str] = {}
+
+
+class ErrorOut(Schema):
+    """The shape of every error answer."""
+
+    error: ErrorDetail
+
+
+def error_response(
+    request: HttpRequest, status: int, message: str, fields: dict[str, str] | None = None
+) -> HttpResponse:
+    body = {
+        "error": {
+            "code": ERROR_CODES.get(status, "error"),
+            "message": str(message),
+            "fields": {key: str(value) for key, value in (fields or {}).items()},
+        }
+    }
+    return api.create_response(request, body, status=status)
+
+
+def _messages(messages: Any) -> str:
+    return (
+        " ".join(str(m) for m in messages) if isinstance(messages, list | tuple) else str(messages)
+    )
+
+
+# Korean messages for the request checks of pydantic (types, enumerations, unknown fields).
+def _pydantic_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return _("필수 항목입니다.")
+    if kind == "extra_forbidden":
+        return _("모르는 항목입니다. 항목 이름을 확인하세요.")
+    if kind.startswith("int") or kind.startswith("float"):
+        return _("정수를 입력하세요.")
+    if kind.startswith("bool"):
+        return _("true 또는 false로 입력하세요.")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return _("YYYY-MM-DD 형식의 날짜로 입력하세요.")
+    if kind == "literal_error" or kind == "enum":
+        expected = (error.get("ctx") or {}).get("expected", "")
+        return _("정해진 값 중 하나를 쓰세요: %(expected)s") % {"expected": expected}
+    if kind.startswith("list") or kind.startswith("too_"):
+        return _("목록(배열)으로 입력하세요.")
+    if kind.startswith("string"):
+        return _("문자열로 입력하세요.")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _("JSON 객체로 보내세요.")
+    return _("값의 형식이 맞지 않습니다.")
+
+
+def _field_name(loc: Any) -> str:
+    parts = [str(part) for part in (loc or ()) if not isinstance(part, int)]
+    # ("body", "payload", "age") → "age"; the first two name where ninja read the value.
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for error in exc.errors:
+        fields.setdefault(_field_name(error.get("loc")), _pydantic_message(error))
+    return error_response(request, 422, _("입력한 값을 확인하세요."), fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def _value_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        fields = {name: _messages(messages) for name, messages in exc.message_dict.items()}
+        return error_response(request, 422, _("입력한 값을 확인하세요."), fields)
+    return error_response(request, 422, _messages(exc.messages))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 404, _("찾는 자료가 없습니다."))
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _no_object(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 404, _("찾는 자료가 없습니다."))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 403, _("이 작업을 할 권한이 없습니다."))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 401, _("로그인이 필요합니다."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    if status == 400:
+        message = _("요청 본문을 읽을 수 없습니다. UTF-8 JSON으로 보내세요.")
+    elif status == 403:
+        message = _("이 작업을 할 권한이 없습니다.")
+    elif status == 404:
+        message = _("찾는 자료가 없습니다.")
+    elif status == 405:
+        message = _("이 주소에서 쓸 수 없는 요청 방식입니다.")
+    elif status == 429:
+        message = _("요청이 너무 많습니다. 잠시 뒤에 다시 시도하세요.")
+    else:
+        message = str(exc)
+    return error_response(request, status, message)
+
+
+def _mount_routers() -> None:
+    from sotong.services.api_services import router as services_router
+
+    api.add_router("/services/", services_router)
+
+
+_mount_routers()

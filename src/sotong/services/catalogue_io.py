@@ -1,0 +1,1004 @@
+"""Importing and exporting the service catalogue as a spreadsheet (CSV or XLSX), one row per
+service, with Korean column names (see README_catalogue_io.md for the layout).
+
+- `read(data)` turns the bytes of a CSV (UTF-8 with or without BOM, or CP949/EUC-KR) or an XLSX
+  file (first sheet, header in row 1) into numbered rows; a file that cannot be read as a whole
+  raises `CatalogueFileError` (Korean message).
+- `check(rows, organization=…)` validates EVERY row and returns the cleaned rows and the errors,
+  each naming its row and column.
+- `catalogue_import(*, actor, …)` reads, checks, and — only when no row has an error — creates,
+  updates or leaves alone each service, idempotent by (출처, 출처번호). Writes go through
+  `services_catalogue.service_create` / `service_update`.
+- `export_csv` / `export_xlsx` write the same layout, so export → import changes nothing.
+
+Encoding detection: UTF-8 is tried strictly first (CP949 bytes of Korean text are practically never
+valid UTF-8), then CP949 (a superset of EUC-KR, what Excel on Korean Windows saves). This is the FAQ
+import's approach; `charset-normalizer` is not used because its guesses on short files can pick a
+wrong single-byte code page and import mojibake, while a strict decode either works or refuses."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from sotong.core import vocab
+from sotong.core.audit import audit_record
+from sotong.org.models import Department, Organization
+
+from . import permissions_catalogue
+from .models import (
+    CatalogueImport,
+    Service,
+    ServiceLifeStage,
+    ServiceSituation,
+    ServiceValue,
+    source_validator,
+)
+
+if TYPE_CHECKING:
+    from sotong.accounts.models import User
+
+# Uploads through the staff page; the command reads any size.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_ROWS = 5000
+BATCH_SIZE = 100
+FIELD_SIZE_LIMIT = 1024 * 1024
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Spreadsheet programs run a cell starting with these as a formula (CSV injection): the CSV export
+# prefixes such a cell with an apostrophe, which the import removes again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CatalogueFileError(Exception):
+    """The file as a whole cannot be read. The message is Korean."""
+
+
+# --- the layout -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    name: str  # service_create keyword (or "source"/"source_id")
+    kind: str = "text"  # text, choice, date, url, facets, bool, rules, department
+    required: bool = False
+    choices: Any = None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("출처", "source"),
+    Column("출처번호", "source_id", required=True),
+    Column("서비스명", "name", required=True),
+    Column("서비스목적", "summary", required=True),
+    Column("분야", "field", "choice", True, Service.Field),
+    Column("제공기관", "provider_name", required=True),
+    Column("제공기관유형", "provider_kind", "choice", True, Service.ProviderKind),
+    Column("담당부서", "department", "department"),
+    Column("지원대상", "target"),
+    Column("선정기준", "criteria"),
+    Column("지원내용", "benefit"),
+    Column("신청기간", "application_period"),
+    Column("온라인신청", "apply_online_url", "url"),
+    Column("방문신청", "apply_visit"),
+    Column("전화신청", "apply_phone"),
+    Column("구비서류", "documents"),
+    Column("접수기관", "receiving_office"),
+    Column("문의처", "contact"),
+    Column("출처주소", "source_url", "url"),
+    Column("최종확인일", "last_checked", "date"),
+    Column("다음검토일", "review_due", "date"),
+    Column("생애주기", "life_stages", "facets", choices=ServiceLifeStage),
+    Column("대상특성", "target_groups", "facets", choices=vocab.TargetGroup),
+    Column("가치", "values", "facets", choices=ServiceValue),
+    Column("상황", "situations", "facets", choices=ServiceSituation),
+    Column("관심분야", "interests", "facets", choices=vocab.Interest),
+    Column("공개", "published", "bool"),
+    Column("자격기준", "rules", "rules"),
+)
+HEADERS = tuple(column.header for column in COLUMNS)
+COLUMN_BY_HEADER = {column.header: column for column in COLUMNS}
+REQUIRED_HEADERS = tuple(column.header for column in COLUMNS if column.required)
+# What an import compares and writes (source and source_id are the key).
+DATA_COLUMNS = tuple(c for c in COLUMNS if c.name not in ("source", "source_id"))
+FACET_COLUMNS = tuple(c for c in COLUMNS if c.kind == "facets")
+TRUE_WORDS = {"y", "yes", "true", "1", "예", "공개", "o"}
+FALSE_WORDS = {"n", "no", "false", "0", "아니오", "아니요", "비공개", "x"}
+LIST_SPLIT_RE = re.compile(r"[,;，；]")
+DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?: 00:00(?::00)?)?")
+
+
+def korean_labels(choices) -> dict[str, str]:
+    """value → Korean label, whatever language is active."""
+    with translation.override("ko"):
+        return {value: str(label) for value, label in choices.choices}
+
+
+def _label_lookup(choices) -> dict[str, str]:
+    """Korean label (and the value itself) → value."""
+    lookup = {label: value for value, label in korean_labels(choices).items()}
+    lookup.update({value: value for value in choices.values})
+    return lookup
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record. `number` is the row as a spreadsheet shows it (the header is row 1)."""
+
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ParsedFile:
+    headers: list[str]
+    rows: list[Row]
+    encoding: str  # "xlsx" for a workbook
+
+
+def read(data: bytes, *, max_rows: int | None = None) -> ParsedFile:
+    """Rows of a CSV or XLSX file, with the header checked. Raises `CatalogueFileError`."""
+    if not data or not data.strip():
+        raise CatalogueFileError(_("파일이 비어 있습니다."))
+    if data.startswith(b"PK\x03\x04"):
+        headers, rows = _read_xlsx(data, max_rows)
+        encoding = "xlsx"
+    else:
+        text, encoding = _decode(data)
+        headers, rows = _read_csv(text, max_rows)
+    if not rows:
+        raise CatalogueFileError(_("첫 줄(열 이름) 아래에 가져올 행이 없습니다."))
+    return ParsedFile(headers=headers, rows=rows, encoding=encoding)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "cp949")
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text, encoding
+    raise CatalogueFileError(
+        _(
+            "CSV 파일로 읽을 수 없습니다. 문자 인코딩을 알 수 없거나 CSV가 아닌 파일입니다. "
+            "UTF-8 또는 CP949(EUC-KR) CSV, 또는 XLSX로 저장해 주세요."
+        )
+    )
+
+
+def _check_header(raw: list[Any]) -> list[str]:
+    """The column names, checked; empty trailing cells are ignored."""
+    names = [clean_text(str(name)) if name is not None else "" for name in raw]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise CatalogueFileError(_("파일이 비어 있습니다."))
+    seen: set[str] = set()
+    duplicates = []
+    for name in names:
+        if name and name in seen and name not in duplicates:
+            duplicates.append(name)
+        seen.add(name)
+    if duplicates:
+        raise CatalogueFileError(
+            _("첫 줄에 같은 열 이름이 두 번 있습니다: %(names)s") % {"names": ", ".join(duplicates)}
+        )
+    if "" in names:
+        raise CatalogueFileError(
+            _("첫 줄의 %(position)d번째 열 이름이 비어 있습니다.")
+            % {"position": names.index("") + 1}
+        )
+    unknown = [name for name in names if name not in COLUMN_BY_HEADER]
+    if unknown:
+        raise CatalogueFileError(
+            _("알 수 없는 열 이름: %(unknown)s. 쓸 수 있는 열: %(columns)s")
+            % {"unknown": ", ".join(unknown), "columns": ", ".join(HEADERS)}
+        )
+    missing = [name for name in REQUIRED_HEADERS if name not in names]
+    if missing:
+        raise CatalogueFileError(
+            _("첫 줄에 꼭 있어야 할 열 %(missing)s이(가) 없습니다. 필수 열: %(required)s")
+            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_HEADERS)}
+        )
+    return names
+
+
+def _too_many(max_rows: int) -> CatalogueFileError:
+    return CatalogueFileError(
+        _("행이 너무 많습니다. 한 파일에 %(max)s행까지 올릴 수 있습니다. 파일을 나눠 주세요.")
+        % {"max": f"{max_rows:,}"}
+    )
+
+
+def _read_csv(text: str, max_rows: int | None) -> tuple[list[str], list[Row]]:
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CatalogueFileError(_("파일이 비어 있습니다.")) from None
+    except csv.Error as exc:
+        raise CatalogueFileError(_("CSV 형식이 아닙니다: %(error)s") % {"error": exc}) from None
+    names = _check_header(header)
+    rows: list[Row] = []
+    number = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise CatalogueFileError(
+                _("%(row)d행 근처에서 CSV를 읽을 수 없습니다: %(error)s")
+                % {"row": number + 1, "error": exc}
+            ) from None
+        number += 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows.append(
+            Row(number, {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names)})
+        )
+        if max_rows is not None and len(rows) > max_rows:
+            raise _too_many(max_rows)
+    return names, rows
+
+
+def _read_xlsx(data: bytes, max_rows: int | None) -> tuple[list[str], list[Row]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise CatalogueFileError(
+            _("XLSX 파일을 열 수 없습니다. 파일이 손상되었거나 XLSX가 아닙니다. (%(error)s)")
+            % {"error": type(exc).__name__}
+        ) from None
+    try:
+        if not workbook.worksheets:
+            raise CatalogueFileError(_("XLSX 파일에 시트가 없습니다."))
+        sheet = workbook.worksheets[0]
+        iterator = sheet.iter_rows(values_only=True)
+        header = next(iterator, None)
+        if header is None:
+            raise CatalogueFileError(_("파일이 비어 있습니다."))
+        names = _check_header(list(header))
+        rows: list[Row] = []
+        for number, cells in enumerate(iterator, start=2):
+            values = [_xlsx_cell(cell) for cell in cells]
+            if not any(value.strip() for value in values):
+                continue
+            rows.append(
+                Row(
+                    number, {n: (values[i] if i < len(values) else "") for i, n in enumerate(names)}
+                )
+            )
+            if max_rows is not None and len(rows) > max_rows:
+                raise _too_many(max_rows)
+        return names, rows
+    except CatalogueFileError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on a damaged sheet
+        raise CatalogueFileError(
+            _("XLSX 파일을 읽을 수 없습니다. (%(error)s)") % {"error": type(exc).__name__}
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if not self.row:
+            return self.message
+        return _("%(row)d행 '%(column)s' 열: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class CleanRow:
+    number: int
+    source: str
+    source_id: str
+    data: dict[str, Any]  # service_create keywords present in the file, cleaned
+
+
+@dataclass
+class Report:
+    source: str = "local"
+    organization: Organization | None = None
+    encoding: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[Issue] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+        }
+
+
+def clean_text(value: Any) -> str:
+    """NFC, Unix line ends, no control characters, no surrounding blanks."""
+    text = unicodedata.normalize("NFC", "" if value is None else str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL_RE.sub("", text).strip()
+
+
+def _unescape(text: str) -> str:
+    if len(text) > 1 and text[0] == "'" and text[1] in ("=", "+", "-", "@"):
+        return text[1:]
+    return text
+
+
+def check(
+    rows: list[Row], *, organization: Organization | None, source: str = "local"
+) -> tuple[list[CleanRow], list[Issue]]:
+    """Validates every row (nothing is written). `source` is used where the 출처 column is
+    missing or empty."""
+    errors: list[Issue] = []
+    clean: list[CleanRow] = []
+    first_row_of: dict[tuple[str, str], int] = {}
+    departments = _departments(organization)
+    lookups = {c.header: _label_lookup(c.choices) for c in COLUMNS if c.choices is not None}
+    url_validator = URLValidator(schemes=["http", "https"])
+    for row in rows:
+        before = len(errors)
+
+        def error(column: str, message: str, row=row) -> None:
+            errors.append(Issue(row.number, column, message))
+
+        row_source = clean_text(row.values.get("출처")) or source
+        try:
+            source_validator(row_source)
+        except ValidationError:
+            error(
+                "출처",
+                _("출처 코드 '%(value)s'는 영문 소문자, 숫자, _, -로 2–30자여야 합니다.")
+                % {"value": row_source[:40]},
+            )
+        source_id = clean_text(row.values.get("출처번호"))
+        if not source_id:
+            error("출처번호", _("출처번호가 비어 있습니다."))
+        elif len(source_id) > 60 or any(ch.isspace() for ch in source_id):
+            error("출처번호", _("출처번호는 빈칸 없이 60자까지입니다."))
+        elif (row_source, source_id) in first_row_of:
+            error(
+                "출처번호",
+                _("출처번호 '%(id)s'이(가) %(row)d행과 겹칩니다.")
+                % {"id": source_id, "row": first_row_of[(row_source, source_id)]},
+            )
+        else:
+            first_row_of[(row_source, source_id)] = row.number
+
+        data: dict[str, Any] = {}
+        for column in DATA_COLUMNS:
+            if column.header not in row.values:
+                continue
+            raw = _unescape(clean_text(row.values[column.header]))
+            value = _clean_cell(column, raw, error, lookups, departments, url_validator)
+            if value is not _INVALID:
+                data[column.name] = value
+        if len(errors) == before:
+            clean.append(CleanRow(row.number, row_source, source_id, data))
+    return clean, errors
+
+
+_INVALID = object()
+
+
+def _clean_cell(column, raw, error, lookups, departments, url_validator):
+    header = column.header
+    if column.required and not raw:
+        error(header, _("값이 비어 있습니다. 이 열은 꼭 채워야 합니다."))
+        return _INVALID
+    if column.kind == "text":
+        limit = Service._meta.get_field(column.name).max_length
+        if limit and len(raw) > limit:
+            error(
+                header,
+                _("%(max)d자까지 쓸 수 있습니다 (지금 %(length)d자).")
+                % {"max": limit, "length": len(raw)},
+            )
+            return _INVALID
+        return raw
+    if column.kind == "choice":
+        lookup = lookups[header]
+        if raw not in lookup:
+            error(
+                header,
+                _("'%(value)s'는 %(column)s 목록에 없습니다. 가능한 값: %(allowed)s")
+                % {
+                    "value": raw[:40],
+                    "column": header,
+                    "allowed": ", ".join(korean_labels(column.choices).values()),
+                },
+            )
+            return _INVALID
+        return lookup[raw]
+    if column.kind == "facets":
+        lookup = lookups[header]
+        values = []
+        bad = []
+        for part in LIST_SPLIT_RE.split(raw):
+            label = part.strip()
+            if not label:
+                continue
+            if label in lookup:
+                if lookup[label] not in values:
+                    values.append(lookup[label])
+            else:
+                bad.append(label[:40])
+        if bad:
+            error(
+                header,
+                _("'%(value)s'는 %(column)s 목록에 없습니다. 가능한 값: %(allowed)s")
+                % {
+                    "value": "', '".join(bad),
+                    "column": header,
+                    "allowed": ", ".join(korean_labels(column.choices).values()),
+                },
+            )
+            return _INVALID
+        order = list(column.choices.values)
+        return sorted(values, key=order.index)
+    if column.kind == "date":
+        if not raw:
+            return None
+        match = DATE_RE.fullmatch(raw)
+        try:
+            if match is None:
+                raise ValueError(raw)
+            return datetime.date.fromisoformat(match.group(1))
+        except ValueError:
+            error(
+                header,
+                _("'%(value)s'는 날짜가 아닙니다. YYYY-MM-DD 형식(예: 2026-03-01)으로 쓰세요.")
+                % {"value": raw[:40]},
+            )
+            return _INVALID
+    if column.kind == "url":
+        if not raw:
+            return ""
+        limit = Service._meta.get_field(column.name).max_length
+        try:
+            url_validator(raw)
+            if len(raw) > limit:
+                raise ValidationError("too long")
+        except ValidationError:
+            error(
+                header,
+                _(
+                    "'%(value)s'는 올바른 인터넷 주소가 아닙니다. http:// 또는 https://로 시작하는 "
+                    "%(max)d자 이하의 주소를 쓰세요."
+                )
+                % {"value": raw[:60], "max": limit},
+            )
+            return _INVALID
+        return raw
+    if column.kind == "bool":
+        word = raw.lower()
+        if not word or word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        error(header, _("'%(value)s' 대신 Y(공개) 또는 N(비공개)를 쓰세요.") % {"value": raw[:20]})
+        return _INVALID
+    if column.kind == "department":
+        if not raw:
+            return None
+        if departments is None:
+            error(header, _("기관을 정하지 않은 가져오기에는 담당부서를 쓸 수 없습니다."))
+            return _INVALID
+        if raw not in departments:
+            error(
+                header,
+                _("'%(value)s'는 이 기관의 부서가 아닙니다.") % {"value": raw[:60]},
+            )
+            return _INVALID
+        return departments[raw]
+    if column.kind == "rules":
+        return _clean_rules(raw, error, header)
+    raise AssertionError(column.kind)
+
+
+def _clean_rules(raw: str, error, header: str):
+    if not raw:
+        return []
+    try:
+        rules = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        error(
+            header,
+            _("JSON 형식이 아닙니다 (%(position)d번째 글자): %(error)s")
+            % {"position": exc.pos + 1, "error": exc.msg},
+        )
+        return _INVALID
+    if not isinstance(rules, list):
+        error(header, _('규칙의 목록이어야 합니다. 예: [{"kind": "age", "params": {"min": 65}}]'))
+        return _INVALID
+    for number, rule in enumerate(rules, start=1):
+        unknown = set(rule) - {"kind", "params", "text"} if isinstance(rule, dict) else set()
+        if unknown:
+            error(
+                header,
+                _(
+                    "%(n)d번째 자격 기준: 알 수 없는 항목 %(keys)s (쓸 수 있는 항목: kind, params, text)"
+                )
+                % {"n": number, "keys": ", ".join(sorted(map(str, unknown)))},
+            )
+            return _INVALID
+    from .services_catalogue import clean_rules
+
+    try:
+        return clean_rules(rules)
+    except ValidationError as exc:
+        for message in exc.messages:
+            error(header, message)
+        return _INVALID
+
+
+def _departments(organization: Organization | None) -> dict[str, Department] | None:
+    if organization is None:
+        return None
+    return {d.name: d for d in Department.objects.filter(organization=organization)}
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+
+def import_organization_ids(user: User | None) -> set[int] | None:
+    """Organisations whose catalogue `user` may import and export; None means every one (and the
+    national services without an organisation). The catalogue's own rule."""
+    return permissions_catalogue.service_organization_ids(user)
+
+
+def can_import(user: User | None, organization: Organization | None) -> bool:
+    return permissions_catalogue.can_edit_service(user, organization.pk if organization else None)
+
+
+# --- the import -------------------------------------------------------------------------------
+
+
+def current_data(service: Service) -> dict[str, Any]:
+    """A service as the import's cleaned row would describe it."""
+    data: dict[str, Any] = {}
+    for column in DATA_COLUMNS:
+        if column.kind == "facets":
+            data[column.name] = vocab.from_mask(column.choices, getattr(service, column.name))
+        elif column.kind == "department":
+            data[column.name] = service.department
+        elif column.kind == "rules":
+            data[column.name] = [
+                {"kind": rule.kind, "params": rule.params, "text": rule.text}
+                for rule in service.rules.all()
+            ]
+        else:
+            data[column.name] = getattr(service, column.name)
+    return data
+
+
+def _changes(service: Service, wanted: dict[str, Any]) -> dict[str, Any]:
+    current = current_data(service)
+    changes = {}
+    for name, value in wanted.items():
+        now = current[name]
+        if name == "department":
+            same = (now.pk if now else None) == (value.pk if value else None)
+        elif name == "rules":
+            same = _rules_key(now) == _rules_key(value)
+        else:
+            same = now == value
+        if not same:
+            changes[name] = value
+    return changes
+
+
+def _rules_key(rules: list[dict]) -> str:
+    return json.dumps(
+        [{"kind": r["kind"], "params": r["params"], "text": r.get("text", "")} for r in rules],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+
+
+def existing_conflicts(clean: list[CleanRow], organization: Organization | None) -> list[Issue]:
+    """Rows whose (출처, 출처번호) belongs to a service of another organisation."""
+    organization_id = organization.pk if organization else None
+    wanted = {(item.source, item.source_id): item for item in clean}
+    others: dict[tuple[str, str], str] = {}
+    ids = sorted({item.source_id for item in clean})
+    for start in range(0, len(ids), 500):
+        for source, source_id, name in (
+            Service.objects.filter(source_id__in=ids[start : start + 500])
+            .exclude(organization_id=organization_id)
+            .values_list("source", "source_id", "organization__name")
+        ):
+            if (source, source_id) in wanted:
+                others[(source, source_id)] = name or _("전국 공통")
+    return [
+        Issue(
+            item.number,
+            "출처번호",
+            _("출처 '%(source)s'의 출처번호 '%(id)s'는 다른 기관(%(other)s)의 서비스입니다.")
+            % {"source": item.source, "id": item.source_id, "other": others[key]},
+        )
+        for key, item in wanted.items()
+        if key in others
+    ]
+
+
+def check_file(
+    data: bytes,
+    *,
+    organization: Organization | None,
+    source: str = "local",
+    max_rows: int | None = None,
+) -> tuple[ParsedFile, list[CleanRow], Report]:
+    """Reads and checks a whole file without writing. `report.errors` lists every problem."""
+    parsed = read(data, max_rows=max_rows)
+    report = Report(source=source, organization=organization, encoding=parsed.encoding)
+    report.rows = len(parsed.rows)
+    clean, report.errors = check(parsed.rows, organization=organization, source=source)
+    report.errors += existing_conflicts(clean, organization)
+    report.errors.sort(key=lambda issue: issue.row)
+    return parsed, clean, report
+
+
+def catalogue_import(
+    *,
+    actor: User | None,
+    data: bytes,
+    organization: Organization | None = None,
+    source: str = "local",
+    max_rows: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Checks the whole file, then (only if no row has an error) creates new services, updates
+    changed ones and leaves the others alone. Written in batches of `BATCH_SIZE` rows, each in
+    its own transaction; `progress(done, total)` is called after each. Audited once
+    (`services.catalogue.import`, counts only) when anything changed. Raises
+    `CatalogueFileError` for an unreadable file, `PermissionDenied`."""
+    if not can_import(actor, organization):
+        raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
+    try:
+        source_validator(source)
+    except ValidationError as exc:
+        raise ValidationError({"source": exc.messages}) from None
+    _parsed, clean, report = check_file(
+        data, organization=organization, source=source, max_rows=max_rows
+    )
+    if report.errors:
+        return report
+    write(actor=actor, clean=clean, organization=organization, report=report, progress=progress)
+    return report
+
+
+def write(
+    *,
+    actor: User | None,
+    clean: list[CleanRow],
+    organization: Organization | None,
+    report: Report,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Writes checked rows (see `catalogue_import`)."""
+    for start in range(0, len(clean), BATCH_SIZE):
+        _write_batch(actor, clean[start : start + BATCH_SIZE], organization, report)
+        if progress:
+            progress(report.done, report.rows)
+    if progress and not clean:
+        progress(report.rows, report.rows)
+    if report.created or report.updated:
+        audit_record(
+            actor=actor,
+            action="services.catalogue.import",
+            organization=organization,
+            after={"source": report.source, **report.counts()},
+        )
+    return report
+
+
+@transaction.atomic
+def _write_batch(
+    actor: User | None, batch: list[CleanRow], organization: Organization | None, report: Report
+) -> None:
+    from . import services_catalogue
+
+    keys = {(item.source, item.source_id) for item in batch}
+    existing: dict[tuple[str, str], Service] = {}
+    for source in {key[0] for key in keys}:
+        ids = [key[1] for key in keys if key[0] == source]
+        for service in (
+            Service.objects.select_for_update(of=("self",))
+            .filter(source=source, source_id__in=ids)
+            .select_related("department")
+            .prefetch_related("rules")
+        ):
+            existing[(service.source, service.source_id)] = service
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for item in batch:
+        service = existing.get((item.source, item.source_id))
+        try:
+            if service is None:
+                services_catalogue.service_create(
+                    actor=actor,
+                    organization=organization,
+                    source=item.source,
+                    source_id=item.source_id,
+                    **item.data,
+                )
+                counts["created"] += 1
+                continue
+            if service.organization_id != (organization.pk if organization else None):
+                raise PermissionDenied(_("다른 기관의 서비스입니다."))
+            changes = _changes(service, item.data)
+            if changes:
+                services_catalogue.service_update(actor=actor, service=service, **changes)
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+        except ValidationError as exc:
+            # Checked before writing, so this is a rule of the model the check missed: the
+            # batch rolls back and the message names the row.
+            raise ValidationError(
+                _("%(row)d행: %(message)s")
+                % {"row": item.number, "message": " ".join(exc.messages)}
+            ) from exc
+    report.created += counts["created"]
+    report.updated += counts["updated"]
+    report.unchanged += counts["unchanged"]
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def export_queryset(
+    *, organization: Organization | None, everything: bool = False
+) -> QuerySet[Service]:
+    queryset = Service.objects.select_related("department").prefetch_related("rules")
+    if not everything:
+        queryset = queryset.filter(organization=organization)
+    return queryset.order_by("source", "source_id", "pk")
+
+
+def export_rows(services: Iterable[Service]) -> Iterable[list[str]]:
+    """The header, then one list of cells per service (strings, as the import reads them)."""
+    yield list(HEADERS)
+    labels = {c.header: korean_labels(c.choices) for c in COLUMNS if c.choices is not None}
+    for service in services:
+        cells = []
+        for column in COLUMNS:
+            value = getattr(service, column.name, None) if column.kind != "rules" else None
+            if column.kind == "choice":
+                cell = labels[column.header].get(value, value)
+            elif column.kind == "facets":
+                cell = ", ".join(
+                    labels[column.header][v] for v in vocab.from_mask(column.choices, value)
+                )
+            elif column.kind == "date":
+                cell = value.isoformat() if value else ""
+            elif column.kind == "bool":
+                cell = "Y" if value else "N"
+            elif column.kind == "department":
+                cell = value.name if value else ""
+            elif column.kind == "rules":
+                rules = [
+                    {"kind": r.kind, "params": r.params, **({"text": r.text} if r.text else {})}
+                    for r in service.rules.all()
+                ]
+                cell = json.dumps(rules, ensure_ascii=False) if rules else ""
+            else:
+                cell = value or ""
+            cells.append(str(cell))
+        yield cells
+
+
+def _escape(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def export_csv(services: Iterable[Service]) -> bytes:
+    """UTF-8 with BOM (so Excel recognises it), CRLF line ends; formula-like cells escaped."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for number, cells in enumerate(export_rows(services)):
+        writer.writerow(cells if number == 0 else [_escape(cell) for cell in cells])
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+
+
+def export_xlsx(services: Iterable[Service]) -> bytes:
+    """One sheet, header in row 1; every cell is text (never a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("서비스")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    for number, cells in enumerate(export_rows(services)):
+        row = []
+        for value in cells:
+            cell = WriteOnlyCell(sheet, value=CONTROL_RE.sub("", value) or None)
+            if value:
+                cell.data_type = "s"
+            if number == 0:
+                cell.font = bold
+            row.append(cell)
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- uploads through the staff page (CatalogueImport + background task) --------------------------
+
+
+def upload_check(*, actor: User | None, organization: Organization | None, data: bytes) -> Report:
+    """Checks an uploaded file at once (nothing is written). Raises `CatalogueFileError`,
+    `PermissionDenied`."""
+    if not can_import(actor, organization):
+        raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise CatalogueFileError(
+            _("파일이 너무 큽니다. %(max)d MB 이하의 파일만 올릴 수 있습니다.")
+            % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    _parsed, _clean, report = check_file(data, organization=organization, max_rows=MAX_UPLOAD_ROWS)
+    return report
+
+
+@transaction.atomic
+def catalogue_import_start(
+    *, actor: User | None, organization: Organization | None, upload, rows: int
+) -> CatalogueImport:
+    """Keeps a checked upload (`core.files.file_store`) and queues its import. `rows` is the
+    number of rows the check counted."""
+    from sotong.core.files import file_store
+    from sotong.core.tasks import enqueue_on_commit
+
+    from .tasks_io import catalogue_import_task
+
+    if not can_import(actor, organization):
+        raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
+    stored = file_store(
+        actor=actor,
+        upload=upload,
+        allowed="documents",
+        organization=organization,
+    )
+    run = CatalogueImport.objects.create(
+        organization=organization,
+        file=stored,
+        file_name=stored.original_name[:200],
+        status=CatalogueImport.Status.IMPORTING,
+        total=rows,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    enqueue_on_commit(catalogue_import_task, run.pk)
+    return run
+
+
+def catalogue_import_run(*, import_id: int) -> CatalogueImport | None:
+    """The background import of an upload: checks the file again (the catalogue may have changed
+    since the upload), writes it counting `done`, and records the result. Safe to run twice: an
+    import that is no longer IMPORTING is left alone; writing again changes nothing anyway."""
+    run = (
+        CatalogueImport.objects.select_related("organization", "file", "created_by")
+        .filter(pk=import_id, status=CatalogueImport.Status.IMPORTING)
+        .first()
+    )
+    if run is None:
+        return None
+    actor = run.created_by
+    if actor is not None:
+        actor = type(actor).objects.get(pk=actor.pk)  # fresh permissions
+    status = CatalogueImport.Status.DONE
+    try:
+        if run.file is None:
+            raise CatalogueFileError(_("올린 파일이 없습니다."))
+        with run.file.file.open("rb") as handle:
+            data = handle.read()
+        if actor is None or not can_import(actor, run.organization):
+            raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
+        _parsed, clean, report = check_file(data, organization=run.organization)
+        if report.errors:
+            status = CatalogueImport.Status.REJECTED
+        else:
+
+            def progress(done: int, total: int) -> None:
+                CatalogueImport.objects.filter(pk=run.pk).update(done=done, total=total)
+
+            write(
+                actor=actor,
+                clean=clean,
+                organization=run.organization,
+                report=report,
+                progress=progress,
+            )
+        errors = [str(issue) for issue in report.errors[:500]]
+        counts = {
+            "total": report.rows,
+            "done": report.done,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        }
+    except (CatalogueFileError, PermissionDenied, ValidationError) as exc:
+        status = CatalogueImport.Status.FAILED
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        errors = messages
+        counts = {}
+    except Exception:
+        CatalogueImport.objects.filter(pk=run.pk).update(
+            status=CatalogueImport.Status.FAILED,
+            errors=[_("가져오는 중에 예상하지 못한 오류가 났습니다. 관리자에게 알려 주세요.")],
+            finished_at=timezone.now(),
+        )
+        raise
+    CatalogueImport.objects.filter(pk=run.pk).update(
+        status=status, errors=errors, finished_at=timezone.now(), **counts
+    )
+    run.refresh_from_db()
+    return run

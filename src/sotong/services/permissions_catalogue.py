@@ -1,0 +1,47 @@
+"""Who may edit the service catalogue. Plain functions, no side effects.
+
+Published services are public to read. A service is edited by a superuser, or by active staff who
+hold the Django permission `services.change_service`, for the services of their own organisation.
+National services (no organisation) are for superusers only. `user=None` is the system itself (a
+management command, the demo loader)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sotong.org.models import Staff
+
+if TYPE_CHECKING:
+    from sotong.accounts.models import User
+
+CHANGE_SERVICE_PERMISSION = "services.change_service"
+
+
+def service_organization_ids(user: User | None) -> set[int] | None:
+    """Organisations whose services `user` edits; `None` means every service."""
+    if user is None:
+        return None
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    try:
+        staff = user.staff
+    except (Staff.DoesNotExist, AttributeError):
+        return set()
+    if not staff.active or not user.has_perm(CHANGE_SERVICE_PERMISSION):
+        return set()
+    return {staff.organization_id}
+
+
+def can_edit_service(user: User | None, organization_id: int | None) -> bool:
+    """May `user` create or change a service of `organization_id` (None: a national service)?"""
+    ids = service_organization_ids(user)
+    if ids is None:
+        return True
+    return organization_id is not None and organization_id in ids
+
+
+def may_edit_any(user: User | None) -> bool:
+    """Does `user` edit the services of at least one organisation (staff pages, the admin)?"""
+    return service_organization_ids(user) != set()
