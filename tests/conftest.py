@@ -162,14 +162,18 @@ def _fewer_demo_petitions(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_open311_directory():
-    """The Open311 intake keeps its lookups per process for a few seconds; each test starts
-    with none, as a new worker would (a test changing a service sees its change)."""
+def _fresh_process_caches():
+    """What a process keeps for a while: the Open311 intake's lookups (a few seconds) and the
+    organisations' closing days of petition deadlines (a minute). Each test starts with none,
+    as a new worker would (a test changing a service or a closing day sees its change)."""
+    from sotong.petitions.deadlines import closed_days_clear
     from sotong.petitions.open311_directory import intake_directory_clear
 
     intake_directory_clear()
+    closed_days_clear()
     yield
     intake_directory_clear()
+    closed_days_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -170,3 +170,29 @@ def _mount_routers() -> None:
 
 
 _mount_routers()
+
+
+class ApiErrorShapeMiddleware:
+    """Answers that Django or ninja make before any API handler runs — an unknown path under
+    /api/ (Django's 404 page), a method the path does not take (ninja's plain-text 405) — in the
+    API's one error shape too, so a client never parses HTML or text. Other answers pass as
+    they are."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            if response.status_code == 404:
+                shaped = error_response(request, 404, _("찾는 자료가 없습니다."))
+            else:
+                shaped = error_response(request, 405, _("이 주소에서 쓸 수 없는 요청 방식입니다."))
+                if response.has_header("Allow"):
+                    shaped["Allow"] = response["Allow"]
+            return shaped
+        return response

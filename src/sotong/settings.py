@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "sotong.accounts.middleware.StaffSecondFactorMiddleware",
     "sotong.accounts.middleware.PreferredLanguageMiddleware",
+    "sotong.api.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "sotong.urls"

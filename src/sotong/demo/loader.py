@@ -60,6 +60,9 @@ ORG_ADMIN_PERMISSIONS = [
     "change_staffingentry",
     "delete_staffingentry",
     "view_staffingentry",
+    "add_closingday",
+    "delete_closingday",
+    "view_closingday",
 ]
 ROLE_LABELS = {
     Position.CHIEF: "기관장",

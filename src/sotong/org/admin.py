@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import permissions, services
 from .forms import DepartmentAdminForm, StaffAdminForm, StaffingImportForm
-from .models import Department, Dong, Organization, Staff, StaffingEntry, Team
+from .models import ClosingDay, Department, Dong, Organization, Staff, StaffingEntry, Team
 from .services import STAFF_FIELDS
 
 
@@ -90,6 +91,41 @@ class DongInline(admin.TabularInline):
     fields = ["name"]
 
 
+class ClosingDayInlineForm(forms.ModelForm):
+    class Meta:
+        model = ClosingDay
+        fields = ["day", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance._state.adding:
+            problems = services.closing_day_problems(cleaned.get("day"), cleaned.get("reason"))
+            for field, problem in problems.items():
+                if field not in self.errors:  # a missing value already says so
+                    self.add_error(field, problem)
+        return cleaned
+
+
+class ClosingDayInlineFormSet(forms.BaseInlineFormSet):
+    def get_unique_error_message(self, unique_check):
+        return _("이 기관에 같은 날의 휴무일이 이미 있습니다.")
+
+
+class ClosingDayInline(admin.TabularInline):
+    """The organisation's own closing days (휴무일), counted in petition deadlines. A day is added
+    or deleted, never edited: a wrong one is deleted and added again, both audited."""
+
+    model = ClosingDay
+    form = ClosingDayInlineForm
+    formset = ClosingDayInlineFormSet
+    extra = 0
+    fields = ["day", "reason"]
+    verbose_name_plural = _("휴무일 (민원 처리기한에서 공휴일처럼 빠지는 기관 자체 휴무일)")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ManagedOrganizationMixin, admin.ModelAdmin):
     organization_lookup = "pk"
@@ -97,7 +133,7 @@ class OrganizationAdmin(ManagedOrganizationMixin, admin.ModelAdmin):
     list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "name_en", "code", "admin_code"]
     autocomplete_fields = ["parent"]
-    inlines = [DongInline]
+    inlines = [DongInline, ClosingDayInline]
     fieldsets = [
         (None, {"fields": ["name", "name_en", "code", "admin_code", "kind", "parent"]}),
         (
@@ -140,6 +176,9 @@ class OrganizationAdmin(ManagedOrganizationMixin, admin.ModelAdmin):
         _adopt(obj, saved)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is ClosingDay:
+            self._save_closing_days(request, form, formset)
+            return
         instances = formset.save(commit=False)
         for dong in formset.deleted_objects:
             services.dong_delete(actor=request.user, dong=dong)
@@ -153,6 +192,20 @@ class OrganizationAdmin(ManagedOrganizationMixin, admin.ModelAdmin):
                 )
             else:
                 services.dong_update(actor=request.user, dong=dong, name=dong.name)
+
+    def _save_closing_days(self, request, form, formset):
+        instances = formset.save(commit=False)
+        for closing_day in formset.deleted_objects:
+            services.closing_day_remove(actor=request.user, closing_day=closing_day)
+        for closing_day in instances:
+            if closing_day.pk is None:  # existing days are read-only: only new ones come here
+                saved = services.closing_day_add(
+                    actor=request.user,
+                    organization=form.instance,
+                    day=closing_day.day,
+                    reason=closing_day.reason,
+                )
+                _adopt(closing_day, saved)
 
 
 @admin.register(Dong)

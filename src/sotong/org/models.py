@@ -374,3 +374,40 @@ class StaffingEntry(models.Model):
     def difference(self) -> int:
         """Positive: over strength (과원), negative: vacancies (결원)."""
         return self.current - self.authorized
+
+
+class ClosingDay(models.Model):
+    """A day the organisation itself is closed (휴무일): a local temporary holiday, a disaster
+    closing, or a 임시공휴일 declared after the installed `holidays` release. Petition deadlines
+    count it like a public holiday (`petitions.deadlines.closed_days`, core/calendar_README.md).
+    Added and removed through `services.closing_day_add/remove`, never edited."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("기관"),
+        on_delete=models.CASCADE,
+        related_name="closing_days",
+    )
+    day = models.DateField(_("휴무일"))
+    reason = models.CharField(
+        _("사유"), max_length=200, help_text=_("예: 구 개청기념일 임시휴무, 태풍 피해 복구")
+    )
+    created_at = models.DateTimeField(_("등록 일시"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("휴무일")
+        verbose_name_plural = _("휴무일")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day"],
+                name="closing_day_unique_per_org",
+                violation_error_message=_("이 기관에 같은 날의 휴무일이 이미 있습니다."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.reason}"
+
+    def audit_label(self) -> str:
+        return f"{self.organization.name} {self.day.isoformat()}"

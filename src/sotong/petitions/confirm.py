@@ -20,7 +20,7 @@ import hmac
 import os
 import secrets
 import unicodedata
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,8 +45,8 @@ CODE_TRIES = 5
 LINK_HOURS = 24
 RESEND_SECONDS = 60
 SENDS_PER_HOUR = 5
-# The pending request itself is forgotten after this long (its staged files stay until
-# `manage.py files_prune`-like cleaning; see `pending_clear`).
+# The pending request itself is forgotten after this long; the files of a request that was
+# never confirmed are deleted by the petitions tick an hour later (`pending_files_prune`).
 PENDING_HOURS = 24
 _SALT_EMAIL = "sotong.petitions.confirm_email"
 
@@ -164,6 +164,35 @@ def pending_clear(request: HttpRequest, *, delete_files: bool = True) -> None:
             # Already gone or odd: nothing to forget.
             with contextlib.suppress(OSError, KeyError, TypeError):
                 default_storage.delete(staged["path"])
+
+
+def pending_files_prune(now: datetime | None = None) -> int:
+    """Deletes staged uploads older than the pending request's lifetime plus an hour: those of
+    requests abandoned before the contact was confirmed (a confirmed or cleared request deletes
+    its own). A step of the petitions tick; returns how many files went."""
+    cutoff = (now or timezone.now()) - timedelta(hours=PENDING_HOURS + 1)
+    try:
+        _dirs, names = default_storage.listdir(PENDING_DIR)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in names:
+        path = f"{PENDING_DIR}/{name}"
+        # A file another process deletes meanwhile is simply gone.
+        with contextlib.suppress(OSError):
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted
+
+
+def _add_to_the_petitions_tick() -> None:
+    from .tasks import TICK_STEPS
+
+    TICK_STEPS.setdefault("pending_uploads", lambda now: pending_files_prune(now))
+
+
+_add_to_the_petitions_tick()
 
 
 def pending_files(pending: dict) -> list[File]:

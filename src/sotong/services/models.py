@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sotong.core.privacy.fields import EncryptedCharField, EncryptedJSONField
 
@@ -428,7 +429,7 @@ class HelpRequest(models.Model):
     requested → assigned → in_progress → done (with a result), or cancelled."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("신청")
+        REQUESTED = "requested", pgettext_lazy("help request status", "신청")
         ASSIGNED = "assigned", _("배정")
         IN_PROGRESS = "in_progress", _("진행 중")
         DONE = "done", _("완료")

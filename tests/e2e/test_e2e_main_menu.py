@@ -1,0 +1,29 @@
+"""Shared page chrome: the main menu's list label follows the page's language (KRDS's script sets a
+Korean one), and the legends naming form groups are visible (KRDS's reset hides them)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_main_menu_is_labelled_in_the_pages_language(page: Page, assert_accessible):
+    page.goto("/")
+    expect(page.locator(".gnb-menu")).to_have_attribute("aria-label", "메인 메뉴")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".gnb-menu")).to_have_attribute("aria-label", "Main menu")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/services/", "/notify/subscribe"])
+def test_group_labels_of_forms_are_visible(page: Page, path, district):
+    """KRDS hides every legend; ours name checkbox groups and must be seen."""
+    page.goto(path)
+    legends = page.locator("legend.form-tit")
+    assert legends.count() > 0
+    for index in range(legends.count()):
+        box = legends.nth(index).bounding_box()
+        assert box is not None and box["height"] > 10 and box["width"] > 10
