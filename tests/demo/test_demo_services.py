@@ -203,6 +203,18 @@ def test_the_demo_loads_validates_and_a_second_load_changes_nothing():
     assert statuses == {"requested", "assigned", "in_progress", "done", "cancelled"}
     assert HelpRequest.objects.get(status="done").survey.satisfaction == 5
 
+    # Each district has a member of staff who keeps its catalogue (own organisation only).
+    from sotong.accounts.models import User
+    from sotong.services.permissions_catalogue import can_edit_service
+
+    keeper = User.objects.get(email="seodaemun.teamlead2@demo.sotong.kr")
+    from sotong.org.models import Organization
+
+    assert keeper.is_staff
+    assert can_edit_service(keeper, Organization.objects.get(code="seodaemun").pk)
+    assert not can_edit_service(keeper, Organization.objects.get(code="junggu").pk)
+    assert not can_edit_service(keeper, None)  # national services: superusers only
+
     before = snapshot()
     second = load_demo()
     assert second.services_created == second.services_updated == 0

@@ -28,6 +28,21 @@ from sotong.services.models import Helper, HelpRequest, Parameter, Service
 SERVICES_FILE = "services.json"
 SEOUL120_FILE = "services_seoul120.json"
 HELP_COORDINATOR_GROUP = "민원도우미 관리"
+# Staff who keep their organisation's catalogue (admin, review list, import/export).
+CATALOGUE_GROUP = "서비스 안내 관리"
+CATALOGUE_PERMISSIONS = (
+    "view_service",
+    "add_service",
+    "change_service",
+    "view_eligibilityrule",
+    "add_eligibilityrule",
+    "change_eligibilityrule",
+    "delete_eligibilityrule",
+    "view_parameter",
+    "view_faqentry",
+    "change_faqentry",
+)
+CATALOGUE_MANAGERS = ("seodaemun.teamlead2@demo.sotong.kr", "junggu.officer3@demo.sotong.kr")
 # Keys of a service entry that are not keywords of service_create.
 META_KEYS = frozenset({"organization", "department", "source_comment", "sources"})
 DATE_KEYS = ("last_checked", "review_due")
@@ -269,4 +284,24 @@ def load_services(organizations: dict[str, Organization]) -> ServicesResult:
     if seoul120.is_file():
         load_catalogue(read(SEOUL120_FILE), organizations, result)
     load_helpers(data["helpers"], services, result)
+    load_catalogue_managers()
     return result
+
+
+def load_catalogue_managers() -> None:
+    """Seodaemun's 희망복지팀장 and Jung-gu's 복지지원과 officer keep their organisation's services:
+    the admin (so `is_staff`), the review list and the import/export pages."""
+    group, _created = Group.objects.get_or_create(name=CATALOGUE_GROUP)
+    wanted = set(
+        Permission.objects.filter(
+            content_type__app_label="services", codename__in=CATALOGUE_PERMISSIONS
+        )
+    )
+    if set(group.permissions.all()) != wanted:
+        group.permissions.set(wanted)
+    for email in CATALOGUE_MANAGERS:
+        user = _staff(email).user
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.add(group)

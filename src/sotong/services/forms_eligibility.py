@@ -127,6 +127,15 @@ class EligibilityForm(forms.Form):
             for name, messages in exc.message_dict.items():
                 for message in messages:
                     self.add_error(name if name in self.fields else None, message)
+            return cleaned
+        if not self.answers.as_data(with_on_date=False):
+            # Nothing to judge by: say so here instead of an empty round trip to the results.
+            self.add_error(
+                None,
+                _(
+                    "질문에 하나 이상 답해 주세요. 모두 선택 사항이지만, 답이 없으면 판단할 수 없습니다."
+                ),
+            )
         return cleaned
 
     @staticmethod
