@@ -27,3 +27,23 @@ def test_group_labels_of_forms_are_visible(page: Page, path, district):
     for index in range(legends.count()):
         box = legends.nth(index).bounding_box()
         assert box is not None and box["height"] > 10 and box["width"] > 10
+
+
+def test_a_focused_secondary_button_keeps_aa_contrast(page: Page, assert_accessible, district):
+    """KRDS's focused secondary button is 4.26:1; sotong.css darkens its text on every page."""
+    from sotong.services.services_catalogue import service_create
+
+    service = service_create(
+        actor=None,
+        organization=district,
+        name="기초연금",
+        summary="어르신 연금",
+        field="livelihood",
+        provider_name="보건복지부",
+        provider_kind="central",
+    )
+    page.goto(f"/services/{service.pk}/")
+    button = page.locator("#main .krds-btn.secondary").first
+    button.focus()
+    expect(button).to_be_focused()
+    assert_accessible(page)

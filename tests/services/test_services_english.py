@@ -123,3 +123,36 @@ def test_resident_pages_of_the_guide_have_no_korean_left(
     response = english.get(path.format(pk=service.pk))
     assert response.status_code == 200, path
     assert korean_left(response.content.decode(), data_of(service, district)) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/services/staff/review",
+        "/services/staff/import",
+        "/services/help/staff/",
+        "/services/help/staff/helpers",
+    ],
+)
+def test_staff_pages_of_the_guide_have_no_korean_left(
+    client, staff_login, officer, service, district, path
+):
+    from django.contrib.auth.models import Permission
+
+    officer.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="services", codename__in=["change_service", "coordinate_help"]
+        )
+    )
+    staff_login(client, officer)
+    client.get("/")  # shows (and so drops) the Korean "logged in" message of the login
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get(path)
+    assert response.status_code == 200, path
+    data = [*data_of(service, district), officer.staff.name, officer.staff.department.name]
+    if path == "/services/staff/import":
+        # The file layout's column names and the labels a file uses are Korean by definition.
+        from sotong.services.catalogue_io import HEADERS
+
+        data += [*HEADERS, "어르신", "전생애"]
+    assert korean_left(response.content.decode(), data) == []
