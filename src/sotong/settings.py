@@ -143,8 +143,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # writing transaction take its lock at BEGIN, so two writers queue instead of deadlocking.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
+            # The busy timeout first, so that it covers the switch to WAL too (a second process
+            # opening the file while the first switches would otherwise fail at once, "database
+            # is locked").
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
             ),
             "transaction_mode": "IMMEDIATE",
         }

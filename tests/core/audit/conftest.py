@@ -21,6 +21,9 @@ def threaded_db(transactional_db, tmp_path):
     keeper = sqlite3.connect(memory_name, uri=True)
     file_db = sqlite3.connect(tmp_path / "threaded.sqlite3")
     keeper.backup(file_db)
+    # In WAL mode before any thread connects, as a long-running install's file is: otherwise the
+    # threads' first connections race to switch it, and the loser may see "database is locked".
+    file_db.execute("PRAGMA journal_mode=WAL")
     file_db.close()
     # Named first: Django ignores close() on an in-memory database.
     connection.settings_dict["NAME"] = str(tmp_path / "threaded.sqlite3")
