@@ -3,14 +3,12 @@ of frequent questions from CSV (번호,분류,제목,내용,내용번호), UTF-8
 
 from __future__ import annotations
 
-import sys
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from sotong.org.models import Organization
 from sotong.services import services
+from sotong.services.management.progress import ProgressBar
 
 MAX_LISTED = 50
 
@@ -40,15 +38,7 @@ class Command(BaseCommand):
             org = Organization.objects.filter(code=organization).first()
             if org is None:
                 raise CommandError(f"영문 코드가 '{organization}'인 기관이 없습니다.")
-        bar = None
-
-        def progress(done: int, total: int) -> None:
-            nonlocal bar
-            if quiet:
-                return
-            if bar is None:
-                bar = tqdm(total=total, unit="행", desc="가져오는 중", file=sys.stderr)
-            bar.update(done - bar.n)
+        progress = ProgressBar(quiet=quiet)
 
         try:
             report = services.faq_import(
@@ -65,8 +55,7 @@ class Command(BaseCommand):
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
         finally:
-            if bar is not None:
-                bar.close()
+            progress.close()
 
         if not quiet:
             self._summary(report)

@@ -5,15 +5,14 @@ errors go to stderr and the command exits non-zero. Idempotent by (출처, 출�
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from sotong.org.models import Organization
 from sotong.services import catalogue_io
+from sotong.services.management.progress import ProgressBar
 
 MAX_LISTED = 200
 
@@ -48,15 +47,7 @@ class Command(BaseCommand):
             raise CommandError(f"파일이 없습니다: {file}")
         if path.is_dir():
             raise CommandError(f"파일이 아니라 폴더입니다: {file}")
-        bar = None
-
-        def progress(done: int, total: int) -> None:
-            nonlocal bar
-            if quiet:
-                return
-            if bar is None:
-                bar = tqdm(total=total, unit="행", desc="가져오는 중", file=sys.stderr)
-            bar.update(done - bar.n)
+        progress = ProgressBar(quiet=quiet)
 
         try:
             report = catalogue_io.catalogue_import(
@@ -73,8 +64,7 @@ class Command(BaseCommand):
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
         finally:
-            if bar is not None:
-                bar.close()
+            progress.close()
 
         for issue in report.errors[:MAX_LISTED]:
             self.stderr.write(f"  오류: {issue}")
