@@ -1,9 +1,13 @@
 """The read-only admin of audit events. Each admin login goes through the real TOTP stage, which
 is slow, so each test checks several things of one page."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from sotong.accounts.models import User
 from sotong.core.audit import audit_record
@@ -16,11 +20,13 @@ CHANGELIST = reverse("admin:audit_auditevent_changelist")
 
 @pytest.fixture
 def events(district, city):
-    made = [
-        audit_record(actor=None, action="petition.assign", obj=district, reason="배정")
-        for _ in range(20)
-    ]
-    made.append(audit_record(actor=None, action="org.organization.update", obj=city))
+    # Late evening in UTC is already the next day in Seoul, whose dates the admin filters by.
+    with time_machine.travel(datetime.datetime(2024, 5, 1, 23, 30, tzinfo=datetime.UTC)):
+        made = [
+            audit_record(actor=None, action="petition.assign", obj=district, reason="배정")
+            for _ in range(20)
+        ]
+        made.append(audit_record(actor=None, action="org.organization.update", obj=city))
     return made
 
 
@@ -33,7 +39,7 @@ def test_list_shows_events_in_few_queries(admin_client, events, django_assert_ma
 
 
 def test_list_filters_and_searches(admin_client, events, city):
-    day = events[-1].created_at.date()
+    day = timezone.localdate(events[-1].created_at)
     cases = {
         "action=org.organization.update": {"org.organization.update"},
         "q=petition": {"petition.assign"},

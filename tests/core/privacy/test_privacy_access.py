@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from sotong.accounts.models import User
 from sotong.core.privacy.models import AppendOnlyError, PersonalDataAccess
@@ -278,17 +279,19 @@ def test_accesses_for_subject_newest_first_in_one_query(
 @pytest.fixture
 def records(officer, head, resident, other_resident):
     made = []
-    for i in range(20):
+    # Late evening in UTC is already the next day in Seoul, whose dates the admin filters by.
+    with time_machine.travel(datetime.datetime(2024, 5, 1, 23, 30, tzinfo=datetime.UTC)):
+        for i in range(20):
+            made.append(
+                personal_data_access_record(
+                    actor=officer, subject=resident, fields=["phone"], purpose=f"민원 회신 {i}"
+                )
+            )
         made.append(
             personal_data_access_record(
-                actor=officer, subject=resident, fields=["phone"], purpose=f"민원 회신 {i}"
+                actor=head, subject=other_resident, fields=["address"], purpose="감사"
             )
         )
-    made.append(
-        personal_data_access_record(
-            actor=head, subject=other_resident, fields=["address"], purpose="감사"
-        )
-    )
     return made
 
 
@@ -303,7 +306,7 @@ def test_admin_list_shows_records_in_few_queries(
 
 
 def test_admin_filters_by_who_whose_and_when(admin_client, records, head, other_resident, officer):
-    day = records[-1].accessed_at.date()
+    day = timezone.localdate(records[-1].accessed_at)
     cases = {
         f"actor__id__exact={head.pk}": 1,
         f"subject__id__exact={other_resident.pk}": 1,
