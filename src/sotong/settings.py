@@ -3,7 +3,11 @@ environment; `docs/deploy.md` lists every variable. Bad values fail loudly at st
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -40,12 +44,48 @@ if SOTONG_ENV not in {"development", "demo", "test", "production"}:
     raise ImproperlyConfigured("SOTONG_ENV must be development, demo, test or production")
 PRODUCTION = SOTONG_ENV == "production"
 
-DEBUG = env_bool("DJANGO_DEBUG", default=SOTONG_ENV == "development")
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
+
+def install_secret(name: str) -> str:
+    """The secret of the environment variable `name`. Production refuses to start without it.
+    Elsewhere a missing secret is made at random, never taken from the code (a key in the code
+    lets anyone sign links for any install): a development or demo install makes it once and
+    keeps it in VAR_DIR/secrets/<name> (mode 0600), so that restarts and every process of the
+    install (web, workers, manage.py) share it; a test run keeps its own in the environment,
+    which the processes it starts inherit. Any such value is a url-safe base64 of 32 random
+    bytes, valid as a Fernet key too."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
     if PRODUCTION:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+        raise ImproperlyConfigured(f"{name} must be set in production")
+    made = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    if SOTONG_ENV == "test":
+        return os.environ.setdefault(name, made)
+    folder = VAR_DIR / "secrets"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        # Written whole to a private temporary file, then linked in place: a link never replaces
+        # an existing file, so of two processes starting at once the first link wins and both
+        # read its value; nobody ever reads a half-written file.
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(made + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    value = path.read_text().strip()
+    if not value:
+        raise ImproperlyConfigured(f"{path} is empty: delete it to make a new {name}")
+    return value
+
+
+DEBUG = env_bool("DJANGO_DEBUG", default=SOTONG_ENV == "development")
+SECRET_KEY = install_secret("DJANGO_SECRET_KEY")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -310,18 +350,13 @@ SOCIALACCOUNT_PROVIDERS = {
 # --- privacy --------------------------------------------------------------------------------
 # Field encryption keys (Fernet, url-safe base64, 32 bytes), newest first; rotation = put a new
 # key in front and run `manage.py privacy_rotate_keys`.
-FIELD_ENCRYPTION_KEYS = env_list("SOTONG_FIELD_ENCRYPTION_KEYS", [])
-if not FIELD_ENCRYPTION_KEYS:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SOTONG_FIELD_ENCRYPTION_KEYS must be set in production")
-    FIELD_ENCRYPTION_KEYS = ["2Yf5K8v0o3rZt6bQeN1cL4xW9aH7sJ2dG5pU8mR0kTw="]
+# Outside production, missing keys are made once under var/secrets/ (install_secret above).
+FIELD_ENCRYPTION_KEYS = [
+    key.strip() for key in install_secret("SOTONG_FIELD_ENCRYPTION_KEYS").split(",") if key.strip()
+]
 # Key of the keyed hashes that find a row by an encrypted value (subscriber e-mail and phone).
 # Unlike the encryption keys it cannot be rotated in place: set it once per install.
-FIELD_LOOKUP_KEY = os.environ.get("SOTONG_FIELD_LOOKUP_KEY", "")
-if not FIELD_LOOKUP_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SOTONG_FIELD_LOOKUP_KEY must be set in production")
-    FIELD_LOOKUP_KEY = "sotong-development-lookup-key"
+FIELD_LOOKUP_KEY = install_secret("SOTONG_FIELD_LOOKUP_KEY")
 
 # --- petitions ------------------------------------------------------------------------------
 # Seconds an Open311 worker keeps the api key, service, board and period of a POST
