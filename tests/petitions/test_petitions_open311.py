@@ -481,7 +481,9 @@ def test_requests_list_xml_shape_and_privacy(client, petitions, open311_board, d
     assert first.findtext("service_code") == "street-light"
     assert first.findtext("service_name") == "가로정비"
     assert first.findtext("agency_responsible") == department.name
-    assert first.findtext("lat") == "37.5636" and first.findtext("long") == "126.9976"
+    # A place at street level: the point rounded to about 100 m (core.privacy.public_place).
+    assert first.findtext("lat") == "37.564" and first.findtext("long") == "126.998"
+    assert first.findtext("address") == "중구 을지로"
     assert first.findtext("status_notes") == "접수"
     answered = root[2]
     assert answered.findtext("status") == "closed"
@@ -512,7 +514,7 @@ def test_requests_list_json_shape(client, petitions, open311_board):
         assert list(item) == REQUEST_FIELDS
         assert item["address_id"] is None and item["zipcode"] is None
         assert item["media_url"] is None
-    assert data[0]["lat"] == pytest.approx(37.5636)
+    assert data[0]["lat"] == pytest.approx(37.564)  # rounded to about 100 m
     assert data[1]["lat"] is None and data[1]["address"] is None
     assert RRN not in json.dumps(data, ensure_ascii=False)
 

@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core.privacy.public import public_text
 from sotong.notify.models import Channel, Priority
 from sotong.notify.services import Address, Event, notification_send, register_event
 
@@ -281,7 +282,8 @@ def send_confirmation(request: HttpRequest, pending: dict, *, organization) -> N
         recipient=Address(email=pending["email"]),
         context={
             "organization": organization.name,
-            "title": pending["arguments"].get("title", "")[:60],
+            # The address is not confirmed yet: the mail may reach someone else.
+            "title": public_text(pending["arguments"].get("title", ""))[:60],
             "confirm_url": f"{settings.SITE_URL}{path}",
             "hours": LINK_HOURS,
         },

@@ -352,6 +352,25 @@ class ContactViewForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class PlaceForm(forms.Form):
+    """Whether public pages show the exact place or the street only (issue 11)."""
+
+    public = forms.TypedChoiceField(
+        label=_("공개 화면의 위치"),
+        choices=[
+            ("0", _("거리 수준까지만 (기본: 번지 없이, 지도는 100m 안팎)")),
+            ("1", _("정확한 위치 (가로등·도로처럼 집이 아닌 곳)")),
+        ],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("공개할 위치를 고르세요.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "place")
+        super().__init__(*args, **kwargs)
+
+
 class GroupCreateForm(forms.Form):
     """Bundle this petition with some of its near-duplicate candidates (반복·다수인 민원)."""
 

@@ -278,6 +278,10 @@ class Petition(models.Model):
         blank=True,
         validators=[MinValueValidator(124), MaxValueValidator(132)],
     )
+    # Public surfaces show the place at street level (road without the building number, the
+    # point to about 100 m: `core.privacy.public.public_place`) unless staff mark the exact place
+    # public — a street light or a road, never a home (`services.petition_place_publish`).
+    place_public = models.BooleanField(_("정확한 위치 공개"), default=False)
 
     # The petitioner: an account, or a confirmed e-mail/phone. Personal data, encrypted.
     user = models.ForeignKey(

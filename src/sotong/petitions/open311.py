@@ -27,8 +27,10 @@ Decisions (what a client developer needs to know):
   confirmed it, as `petition_submit` expects for actor=None). first_name/last_name become the
   petitioner's name. None of them ever appears in a GET response.
 - **Privacy of GET**: only public petitions are listed or shown; a private one answers the same
-  404 as a missing id. Text (description, address, status notes) is masked by
-  `core.privacy.mask_text`; no name, e-mail or phone is ever written out. A token still resolves
+  404 as a missing id. Text (description, status notes) is masked by
+  `core.privacy.public.public_text`; the place is given at street level with a point rounded to
+  about 100 m unless staff published the exact place (`core.privacy.public.public_place`); no
+  name, e-mail or phone is ever written out. A token still resolves
   to its id for a private petition: the token is only known to the client that posted it.
 - **Status**: received/assigned/in_progress/approval → `open`; answered/closed/transferred →
   `closed`. `status_notes` is the approved answer (masked) or the stage in words;
@@ -61,7 +63,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from sotong.core.privacy import mask_text
+from sotong.core.privacy.public import public_place, public_text
 from sotong.org.models import Organization
 
 from .models import OPEN_STATUSES, Board, Category, Channel, Kind, Open311Key, Petition, Status
@@ -100,6 +102,7 @@ REQUEST_FIELDS = (
     "address",
     "latitude",
     "longitude",
+    "place_public",
     "period",
     "received_at",
     "due_at",
@@ -294,7 +297,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 
 def _status_notes(row: dict[str, Any]) -> str:
     if row["answer__state"] == "approved" and row["answer__body"]:
-        return mask_text(row["answer__body"])
+        return public_text(row["answer__body"])
     if row["status"] == Status.TRANSFERRED and row["transferred_to__name"]:
         return _("%(organization)s(으)로 이송되었습니다.") % {
             "organization": row["transferred_to__name"]
@@ -306,6 +309,9 @@ def _request_document(row: dict[str, Any]) -> dict[str, Any]:
     """One petition as a GeoReport request: public, masked, no personal data."""
     closed = row["status"] in CLOSED_STATUSES
     updated = row["updated_at"]
+    place = public_place(
+        row["address"], row["latitude"], row["longitude"], exact=row["place_public"]
+    )
     if closed:
         updated = row["closed_at"] or row["answered_at"] or updated
     return {
@@ -314,17 +320,17 @@ def _request_document(row: dict[str, Any]) -> dict[str, Any]:
         "status_notes": _status_notes(row),
         "service_name": row["category__name"],
         "service_code": row["category__code"],
-        "description": mask_text(row["body"]),
+        "description": public_text(row["body"]),
         "agency_responsible": row["department__name"],
         "service_notice": _("처리 기간 %(period)s") % {"period": row["period"]},
         "requested_datetime": row["received_at"],
         "updated_datetime": updated,
         "expected_datetime": row["due_at"],
-        "address": mask_text(row["address"]) or None,
+        "address": place.address or None,
         "address_id": None,
         "zipcode": None,
-        "lat": row["latitude"],
-        "long": row["longitude"],
+        "lat": place.latitude,
+        "long": place.longitude,
         "media_url": None,
     }
 

@@ -204,6 +204,12 @@ def can_close(user: Any, petition: Petition) -> bool:
     return can_work(user, petition) or is_intake(user, _org_id(petition))
 
 
+def can_publish_place(user: Any, petition: Petition) -> bool:
+    """Showing the exact place publicly (a street light, a road): staff who may work on it, or
+    intake staff."""
+    return can_work(user, petition) or is_intake(user, _org_id(petition))
+
+
 def can_manage_settings(user: Any, organization: Organization | int) -> bool:
     """Boards, categories, kind policies, the petition policy: the organisation's managers."""
     return _authenticated(user) and can_manage_organization(user, organization)
@@ -262,6 +268,7 @@ __all__ = [
     "can_handle",
     "can_manage_settings",
     "can_post",
+    "can_publish_place",
     "can_rate",
     "can_reassign",
     "can_reopen",

@@ -1,7 +1,8 @@
 """Reusable reads of petitions: who sees which petition, public listings, the traffic light.
 
 Pages read through these; a petition that `user` may not see raises the same Http404 as a
-missing one. Public surfaces must show text through `public_text` (masked) and the petitioner
+missing one. Public surfaces must show text through `core.privacy.public.public_text` (masked;
+`{{ value|public }}` in templates), the place through `public_place_of` and the petitioner
 through `petitioner_label` (masked name), never the stored fields directly."""
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from django.db.models import (
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from sotong.core.privacy import mask_name, mask_text
+from sotong.core.privacy import mask_name
+from sotong.core.privacy.public import PublicPlace, public_place, public_text
 
 from . import permissions
 from .deadlines import AT_RISK_REMAINING, closed_days, elapsed_fraction
@@ -100,9 +102,13 @@ def staff_timeline(petition: Petition) -> QuerySet[PetitionEvent]:
     return petition.events.select_related("department", "actor")
 
 
-def public_text(text: str) -> str:
-    """Text as every public surface shows it: personal data masked."""
-    return mask_text(text or "")
+def public_place_of(petition: Any) -> PublicPlace:
+    """The petition's place as public surfaces show it: street level and a point to about
+    100 m, unless staff marked the exact place public. `petition` may be a row of `values()`."""
+    get = petition.get if isinstance(petition, dict) else lambda name: getattr(petition, name)
+    return public_place(
+        get("address"), get("latitude"), get("longitude"), exact=bool(get("place_public"))
+    )
 
 
 def petitioner_label(petition: Petition) -> str:
@@ -182,7 +188,8 @@ __all__ = [
     "petition_for_user",
     "petitioner_label",
     "public_petitions",
-    "public_text",
+    "public_place_of",
+    "public_text",  # core.privacy.public's, re-exported for callers of this module
     "public_timeline",
     "staff_petitions",
     "staff_timeline",

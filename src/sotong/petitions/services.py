@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sotong.core.audit import audit_record
-from sotong.core.privacy import find_personal_data, mask_text, mask_value
+from sotong.core.privacy import find_personal_data, mask_value
+from sotong.core.privacy.public import public_text
 from sotong.notify.services import notification_send
 from sotong.notify.transactional import Address
 from sotong.org.models import Department, Organization, Position, Staff
@@ -228,7 +229,7 @@ def _context(petition: Petition, *, staff: bool = False, **extra: Any) -> dict[s
     context = {
         "organization": petition.organization.name,
         "number": petition.pk,
-        "title": mask_text(petition.title)[:60],
+        "title": public_text(petition.title)[:60],
         "due": _local(petition.due_at),
         "url": _link(petition, staff=staff),
     }
@@ -789,7 +790,8 @@ def petition_assign(
         petition.category = category
         fields.append("category")
     petition.save(update_fields=fields)
-    _event(petition, Stage.ASSIGNED, actor, note=_safe_text(note)[:MAX_NOTE])
+    # The memo is labelled "직원에게만 보임" on the form: a staff note, never the public one.
+    _event(petition, Stage.ASSIGNED, actor, internal_note=_safe_text(note)[:MAX_NOTE])
     _notify_staff("petitions.assigned", petition, f"assigned:{petition.events.count()}")
     _audit(actor, "petitions.petition.assign", petition, before=before, after=_state(petition))
     return petition
@@ -1426,7 +1428,15 @@ def group_create(*, actor: User, petitions: Iterable[Petition], title: str) -> P
         raise ValidationError({"petitions": _("같은 기관의 민원만 묶을 수 있습니다.")})
     organization_id = organizations.pop()
     _require(permissions.can_group(actor, organization_id), _("민원을 묶을 권한이 없습니다."))
-    clean_title = _safe_text(title)
+    for petition in rows:
+        # Only petitions the actor may open (the case page's rule): a head of one department
+        # must not bundle, and so read, private petitions of another.
+        _require(
+            permissions.can_handle(actor, petition),
+            _("#%(number)s을(를) 묶을 권한이 없습니다.") % {"number": petition.pk},
+        )
+    # Shown on staff lists of the whole group: kept free of personal data like a public text.
+    clean_title = public_text(_safe_text(title))
     if not clean_title:
         raise ValidationError({"title": _("제목을 입력하세요.")})
     if len(clean_title) > MAX_TITLE:
@@ -1508,6 +1518,35 @@ def group_answer(
         after={"petitions": [p.pk for p in done]},
     )
     return done
+
+
+# --- the place ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def petition_place_publish(*, actor: User, petition: Petition, public: bool) -> Petition:
+    """Whether public surfaces show the exact place (`public`: a street light, a road) or only
+    the street and a point rounded to about 100 m (the default, and the rule for homes). Staff
+    who may work on the petition, or intake staff."""
+    petition = _lock(petition)
+    _require(
+        permissions.can_publish_place(actor, petition),
+        _("이 민원의 위치 공개를 정할 권한이 없습니다."),
+    )
+    public = bool(public)
+    if petition.place_public == public:
+        return petition
+    before = {**_state(petition), "place_public": petition.place_public}
+    petition.place_public = public
+    petition.save(update_fields=["place_public", "updated_at"])
+    _audit(
+        actor,
+        "petitions.petition.place_publish",
+        petition,
+        before=before,
+        after={**_state(petition), "place_public": public},
+    )
+    return petition
 
 
 # --- contact data ----------------------------------------------------------------------------
@@ -1710,6 +1749,7 @@ __all__ = [
     "petition_assign",
     "petition_close",
     "petition_extend",
+    "petition_place_publish",
     "petition_rate",
     "petition_reassign",
     "petition_reopen",

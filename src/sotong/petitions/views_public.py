@@ -5,8 +5,10 @@ rating and the reopen (재민원), "my petitions".
 Thin views: parse a form, call one service (`services.petition_submit`, `petition_rate`,
 `petition_reopen`) or a query (`queries.petition_for_user` …), render or redirect. A private
 petition answers everyone but its petitioner and its handlers with the 404 of a missing one.
-Public pages show text through `queries.public_text` (personal data masked) and the petitioner
-through `queries.petitioner_label`. No input raises a server error."""
+Public pages show user-written text only through `core.privacy.public.public_text` (personal data
+masked; the petitioner reads their own text and answer as written), the place through
+`queries.public_place_of` (street level unless staff published it) and the petitioner through
+`queries.petitioner_label`. No input raises a server error."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from sotong.core.privacy.public import PublicPlace, public_text
 from sotong.core.search_page import clean_query, page_window
 from sotong.org.models import Organization
 
@@ -463,6 +466,15 @@ def _reopen_until(petition: Petition) -> datetime.datetime | None:
     return petition.answered_at + datetime.timedelta(days=petition.board.reopen_days)
 
 
+def _own_place(petition: Petition) -> PublicPlace:
+    return PublicPlace(
+        address=petition.address,
+        latitude=petition.latitude,
+        longitude=petition.longitude,
+        exact=True,
+    )
+
+
 def _detail_context(request, petition: Petition, *, owner: bool, token: str = "", **forms):
     answer = _answer_of(petition)
     attachments = petition.attachments.select_related("file")
@@ -474,20 +486,26 @@ def _detail_context(request, petition: Petition, *, owner: bool, token: str = ""
         "pk", "title", "received_at"
     )
     events = [
-        {"event": event, "note": queries.public_text(event.note)}
+        {"event": event, "note": public_text(event.note)}
         for event in queries.public_timeline(petition)
     ]
     reopen_until = _reopen_until(petition)
+    public_place = queries.public_place_of(petition)
     may_act = owner and permissions.can_rate(request.user, petition, token=token)
     context = {
         "petition": petition,
         "owner": owner,
         "token": token,
-        "title": queries.public_text(petition.title),
-        "body": petition.body if owner else queries.public_text(petition.body),
+        "title": public_text(petition.title),
+        "body": petition.body if owner else public_text(petition.body),
         "petitioner": queries.petitioner_label(petition),
+        # The petitioner sees the place as they wrote it, and what the public sees of it.
+        "place": _own_place(petition) if owner else public_place,
+        "public_place": public_place,
         "events": events,
         "answer": answer,
+        # The answer is addressed to the petitioner; everyone else reads it masked.
+        "answer_body": "" if answer is None else answer.body if owner else public_text(answer.body),
         "attachments": list(attachments),
         "follow_ups": list(follow_ups),
         "follow_up_of": petition.follow_up_of
@@ -737,7 +755,7 @@ def petition_list(request: HttpRequest) -> HttpResponse:
     except EmptyPage:
         page = paginator.page(paginator.num_pages)
     items = [
-        {"petition": petition, "title": queries.public_text(petition.title)}
+        {"petition": petition, "title": public_text(petition.title)}
         for petition in page.object_list
     ]
     kept = {key: value for key, value in values.items() if key != "page"}

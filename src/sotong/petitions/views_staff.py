@@ -12,7 +12,6 @@ onto the form (the case page is shown again with status 400), its PermissionDeni
 
 from __future__ import annotations
 
-import datetime
 import importlib
 import logging
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -34,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sotong.core.privacy.public import public_text
 from sotong.org.models import Organization
 
 from . import forms_staff as forms
@@ -44,7 +44,6 @@ from .models import (
     Attachment,
     Petition,
     PetitionEvent,
-    PetitionGroup,
     Status,
 )
 
@@ -341,6 +340,8 @@ def _may(user, petition: Petition) -> dict[str, bool]:
         and answer.state == Answer.State.SUBMITTED
         and permissions.can_decide(user, petition),
         "contact": permissions.can_view_contact(user, petition),
+        "place": bool(petition.address or petition.latitude is not None)
+        and permissions.can_publish_place(user, petition),
         "group": open_
         and status != Status.APPROVAL
         and petition.group_id is None
@@ -406,9 +407,12 @@ def _case_context(request: HttpRequest, petition: Petition, **bound) -> dict[str
         or forms.AnswerForm(checklist=checklist, initial=answer_initial),
         "return_form": bound.get("return_form") or forms.ReturnForm(),
         "contact_form": bound.get("contact_form") or forms.ContactViewForm(),
+        "public_place": queries.public_place_of(petition),
+        "place_form": bound.get("place_form")
+        or forms.PlaceForm(initial={"public": "1" if petition.place_public else "0"}),
         "group_form": bound.get("group_form")
         or forms.GroupCreateForm(
-            candidates=candidates or (), initial={"title": petition.title[:200]}
+            candidates=candidates or (), initial={"title": public_text(petition.title)[:200]}
         ),
         "action_error": bound.get("action_error"),
         "crumbs": [
@@ -618,6 +622,22 @@ def return_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page
 @require_POST
+def place(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        form_name="place_form",
+        make_form=lambda p: forms.PlaceForm(request.POST),
+        call=lambda p, f: services.petition_place_publish(
+            actor=request.user, petition=p, public=f.cleaned_data["public"]
+        ),
+        done=_("공개 화면의 위치를 바꿨습니다."),
+        anchor="#place",
+    )
+
+
+@staff_page
+@require_POST
 def contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Shows the petitioner's contact once, after recording the read (개인정보 열람 기록).
     A POST, so that no link, prefetch or browser history replays the read."""
@@ -669,192 +689,9 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
     return file_response(item.file)
 
 
-# --- groups of repeated petitions -----------------------------------------------------------------
-
-
-@staff_page
-@require_POST
-def group_create(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = _petition(request, pk)
-    candidates = _candidates(request.user, petition) or []
-    form = forms.GroupCreateForm(request.POST, candidates=candidates)
-    if form.is_valid():
-        try:
-            group = services.group_create(
-                actor=request.user,
-                petitions=[petition, *form.chosen()],
-                title=form.cleaned_data["title"],
-            )
-        except ValidationError as error:
-            _service_errors(form, error)
-        else:
-            messages.success(request, _("반복·다수인 민원으로 묶었습니다."))
-            return redirect("petitions:staff_group", pk=group.pk)
-    return _render_case(request, petition, status=400, group_form=form)
-
-
-def _group(request: HttpRequest, pk: int) -> PetitionGroup:
-    """The group if the user is staff of its organisation; 404 alike for missing and foreign."""
-    group = get_object_or_404(PetitionGroup.objects.select_related("organization"), pk=pk)
-    if not (
-        permissions.is_superuser(request.user)
-        or permissions.staff_of(request.user, group.organization_id)
-    ):
-        raise Http404
-    return group
-
-
-@staff_page
-def group_list(request: HttpRequest) -> HttpResponse:
-    organization = _organization(request)
-    groups = (
-        PetitionGroup.objects.filter(organization=organization)
-        .select_related("category")
-        .annotate(
-            size=Count("petitions", distinct=True),
-            open_count=Count(
-                "petitions", filter=Q(petitions__status__in=OPEN_STATUSES), distinct=True
-            ),
-        )
-        .order_by("-created_at", "-id")
-    )
-    page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "organization": organization,
-        "page": page,
-        "crumbs": [
-            (_("민원 업무"), reverse("petitions:staff_inbox")),
-            (_("반복·다수인 민원"), ""),
-        ],
-    }
-    return render(request, "petitions/staff/group_list.html", context)
-
-
-PROPOSAL_DAYS = 30
-PROPOSAL_LIMIT = 10
-
-
-def _proposals(organization) -> list[list[Petition]]:
-    from . import duplicates
-
-    since = timezone.now() - datetime.timedelta(days=PROPOSAL_DAYS)
-    return duplicates.proposals(organization, since=since)[:PROPOSAL_LIMIT]
-
-
-@staff_page
-def group_proposals(request: HttpRequest) -> HttpResponse:
-    """Near-duplicate clusters of the last 30 days proposed as groups (반복·다수인 민원): the
-    intake desk or a department head bundles one with a title and answers it once."""
-    organization = _organization(request)
-    may_group = permissions.can_group(request.user, organization)
-    clusters = _proposals(organization)
-    error = ""
-    if request.method == "POST":
-        if not may_group:
-            raise PermissionDenied(_("민원을 묶을 권한이 없습니다."))
-        wanted = {value for value in request.POST.getlist("petitions") if value.isdigit()}
-        chosen = next(
-            (cluster for cluster in clusters if {str(p.pk) for p in cluster} == wanted), None
-        )
-        title = (request.POST.get("title") or "").strip()
-        if chosen is None:
-            error = _("제안 목록이 바뀌었습니다. 다시 확인해 주세요.")
-        elif not title:
-            error = _("묶음 제목을 입력하세요.")
-        else:
-            try:
-                group = services.group_create(actor=request.user, petitions=chosen, title=title)
-            except ValidationError as exc:
-                error = " ".join(exc.messages)
-            else:
-                messages.success(request, _("반복·다수인 민원으로 묶었습니다."))
-                return redirect("petitions:staff_group", pk=group.pk)
-    context = {
-        "organization": organization,
-        "clusters": clusters,
-        "may_group": may_group,
-        "error": error,
-        "days": PROPOSAL_DAYS,
-        "crumbs": [
-            (_("민원 업무"), reverse("petitions:staff_inbox")),
-            (_("반복·다수인 민원"), reverse("petitions:staff_groups")),
-            (_("묶음 제안"), ""),
-        ],
-    }
-    return render(
-        request, "petitions/staff/group_proposals.html", context, status=400 if error else 200
-    )
-
-
-def _group_checklist(petitions: list[Petition]) -> list[str]:
-    """Every item of the boards of the group's petitions, in order, once."""
-    items: list[str] = []
-    for petition in petitions:
-        for item in petition.board.checklist or []:
-            if item not in items:
-                items.append(item)
-    return items
-
-
-@staff_page
-@require_http_methods(["GET", "POST"])
-def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group(request, pk)
-    now = timezone.now()
-    members = list(
-        queries.with_light(
-            Petition.objects.filter(group=group)
-            .filter(permissions.handled_filter(request.user))
-            .select_related("board", "category", "department", "handler")
-            .defer("petitioner_name", "body", "tokens", *queries.CONTACT_FIELDS)
-            .order_by("received_at", "id"),
-            now,
-        )
-    )
-    total = Petition.objects.filter(group=group).count()
-    open_members = [p for p in members if p.status in OPEN_STATUSES]
-    checklist = _group_checklist(members)
-    form = forms.GroupAnswerForm(
-        request.POST if request.method == "POST" else None, checklist=checklist
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            answered = services.group_answer(
-                actor=request.user,
-                group=group,
-                body=form.cleaned_data["body"],
-                checklist=form.ticked(),
-            )
-        except ValidationError as error:
-            _service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("민원 %(count)d건에 같은 답변을 보냈습니다.") % {"count": len(answered)},
-            )
-            return redirect("petitions:staff_group", pk=group.pk)
-    context = {
-        "group": group,
-        "rows": [{"petition": p, "light": _light(p, now)} for p in members],
-        "hidden_count": total - len(members),
-        "open_count": len(open_members),
-        "form": form,
-        "crumbs": [
-            (_("민원 업무"), reverse("petitions:staff_inbox")),
-            (_("반복·다수인 민원"), reverse("petitions:staff_groups")),
-            (group.title, ""),
-        ],
-    }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "petitions/staff/group_detail.html", context, status=status)
-
-
 urlpatterns = [
     path("staff/", inbox, name="staff_inbox"),
     path("staff/new", petition_new, name="staff_new"),
-    path("staff/groups/proposals", group_proposals, name="staff_group_proposals"),
-    path("staff/groups/", group_list, name="staff_groups"),
-    path("staff/groups/<int:pk>/", group_detail, name="staff_group"),
     path("staff/<int:pk>/", case, name="staff_case"),
     path("staff/<int:pk>/assign", assign, name="staff_assign"),
     path("staff/<int:pk>/reassign", reassign, name="staff_reassign"),
@@ -865,6 +702,6 @@ urlpatterns = [
     path("staff/<int:pk>/approve", approve, name="staff_approve"),
     path("staff/<int:pk>/return", return_answer, name="staff_return"),
     path("staff/<int:pk>/contact", contact, name="staff_contact"),
-    path("staff/<int:pk>/group", group_create, name="staff_group_create"),
+    path("staff/<int:pk>/place", place, name="staff_place"),
     path("staff/<int:pk>/files/<int:attachment_pk>", attachment, name="staff_attachment"),
 ]

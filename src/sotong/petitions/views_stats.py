@@ -33,6 +33,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sotong.core.privacy.public import public_text
 from sotong.org.models import Department, Organization
 
 from . import permissions, queries, stats
@@ -349,7 +350,7 @@ def dashboard_list(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
         rows.append(
             {
                 "pk": petition.pk,
-                "title": queries.public_text(petition.title) if readable else _("비공개 민원"),
+                "title": public_text(petition.title) if readable else _("비공개 민원"),
                 "url": _petition_url(request, petition, readable),
                 "department": petition.department.name if petition.department_id else _("미배정"),
                 "handler": petition.handler.name if petition.handler_id else "",

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from sotong.core.privacy.public import public_text
 from sotong.core.search.analyzer import MAX_DOCUMENT_CHARS, analyze_many
 from sotong.core.search.backends import get_backend
 from sotong.core.search.backends.base import IndexedDocument
@@ -178,6 +179,10 @@ def _describe(doctype: DocumentType, obj: Model) -> dict:
         else ""
         for name in ("title", "body")
     }
+    if doctype.user_written:
+        # Neither the shown text nor the tokens (a phone number could be searched for) hold
+        # personal data.
+        text = {name: public_text(value) for name, value in text.items()}
     visibility = doctype.visibility(obj)
     if not isinstance(visibility, Visibility):
         raise TypeError(f"{doctype.name}.visibility() must return a Visibility")

@@ -12,12 +12,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 GRANT_USER = "u"
+GRANT_STAFF = "s"
 GRANT_DEPARTMENT = "d"
 GRANT_ORGANIZATION = "o"
 
 
 def grant(kind: str, target: int) -> str:
-    """One entry of `SearchDocument.grants`: "u12", "d3", "o1"."""
+    """One entry of `SearchDocument.grants`: "u12", "s7", "d3", "o1"."""
     return f"{kind}{int(target)}"
 
 
@@ -32,8 +33,9 @@ class SearchDocument(models.Model):
     category = models.CharField(_("분류"), max_length=100, blank=True)
     date = models.DateTimeField(_("날짜"), null=True, blank=True)
     public = models.BooleanField(_("공개"), default=True)
-    # Who may see a document that is not public, as " u12 d3 o1 " (user, department staff,
-    # organisation staff): checked per candidate with LIKE, cheaper than a join.
+    # Who may see a document that is not public, as " u12 s7 d3 o1 " (user, active staff post,
+    # department staff, organisation staff): checked per candidate with LIKE, cheaper than a
+    # join. A type's `permitted` hook narrows it further when the search runs.
     grants = models.TextField(_("열람 권한"), blank=True)
     url = models.CharField(_("주소"), max_length=500)
     title = models.TextField(_("제목"))

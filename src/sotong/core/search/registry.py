@@ -36,11 +36,16 @@ _NAME_RE = re.compile(r"^[a-z_]{1,40}$")
 @dataclass(frozen=True)
 class Visibility:
     """Who may find a document: everyone (`Visibility.public()`), or only the listed users, the
-    staff of the listed departments and all staff of the listed organisations
-    (`Visibility.restricted(...)`). A restricted document without any grant is found by nobody."""
+    holders of the listed staff posts (`org.Staff` ids, only while the post is active), the staff
+    of the listed departments and all staff of the listed organisations
+    (`Visibility.restricted(...)`). A restricted document without any grant is found by nobody.
+
+    Grant a member of staff through their post (`staff_ids`), never their user id: a user grant
+    outlives the post (a former official would keep finding the document)."""
 
     is_public: bool = True
     user_ids: frozenset[int] = field(default_factory=frozenset)
+    staff_ids: frozenset[int] = field(default_factory=frozenset)
     department_ids: frozenset[int] = field(default_factory=frozenset)
     organization_ids: frozenset[int] = field(default_factory=frozenset)
 
@@ -53,6 +58,7 @@ class Visibility:
         cls,
         *,
         user_ids: Iterable[int] = (),
+        staff_ids: Iterable[int] = (),
         department_ids: Iterable[int] = (),
         organization_staff: int | Iterable[int] | None = None,
     ) -> Visibility:
@@ -65,6 +71,7 @@ class Visibility:
         return cls(
             is_public=False,
             user_ids=_ids(user_ids, "user_ids"),
+            staff_ids=_ids(staff_ids, "staff_ids"),
             department_ids=_ids(department_ids, "department_ids"),
             organization_ids=_ids(organizations, "organization_staff"),
         )
@@ -100,7 +107,17 @@ class DocumentType:
     indexes and what decides whether a saved object belongs in the index at all (an object
     outside it is removed). The other callables describe one object. `index_on_save(obj)` False
     skips the re-index a save would queue (an object whose text is not final yet; the save that
-    finishes it queues it)."""
+    finishes it queues it).
+
+    `permitted(user, object_ids)`: of these restricted documents that the grants let `user`
+    find, the ids `user` may open *now* (the app's own permission rule, asked when the search
+    runs). Grants are written when an object is indexed; a post that ended, a department
+    changed or an update that re-indexed nothing must not leave access behind. A type with
+    restricted documents should set it; without it, the grants alone decide.
+
+    `user_written`: the title and body are text people wrote (petitions): they are indexed and
+    shown (titles, snippets) only through `core.privacy.public.public_text`, so that no type's
+    `extract` can put personal data into a hit."""
 
     name: str
     label: Any
@@ -114,6 +131,8 @@ class DocumentType:
     visibility: Callable[[Any], Visibility] = _everyone
     queryset: Callable[[], QuerySet] | None = None
     index_on_save: Callable[[Any], bool] = lambda obj: True
+    permitted: Callable[[Any, list[str]], Iterable[str]] | None = None
+    user_written: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME_RE.match(self.name):

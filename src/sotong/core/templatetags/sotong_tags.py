@@ -8,6 +8,8 @@ from django import template
 from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core.privacy.public import public_text
+
 register = template.Library()
 
 # Titles of heads of local governments as organisations record them (`Organization.head_title`).
@@ -52,3 +54,11 @@ def localized_grade(grade: str) -> str:
     if value == "전체":
         return pgettext("staffing grade", "전체")
     return grade
+
+
+@register.filter(name="public")
+def public(value) -> str:
+    """User-written text as the public may read it (`core.privacy.public.public_text`: personal
+    data masked): `{{ petition.title|public }}`. Every public template shows such text only
+    through this filter."""
+    return public_text(value)

@@ -8,7 +8,7 @@ backends. README.md ("Adding OpenSearch with nori") shows how a third backend pl
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,9 +41,10 @@ class IndexedDocument:
 @dataclass(frozen=True)
 class Audience:
     """Who is searching, as far as visibility goes: a user id (None for a visitor) and, for
-    active staff, their department and organisation."""
+    active staff, their post, department and organisation."""
 
     user_id: int | None = None
+    staff_id: int | None = None
     department_id: int | None = None
     organization_id: int | None = None
 
@@ -51,7 +52,9 @@ class Audience:
 @dataclass(frozen=True)
 class SearchRequest:
     """A query, already analysed. `types` maps each type to search to its field weights
-    (registry.DocumentType.weights); documents of other types are never returned."""
+    (registry.DocumentType.weights); documents of other types are never returned.
+    `permitted(type, object_ids)`: of restricted candidates that passed the grants, the object
+    ids the searcher may see now; a backend asks it before ranking, counting and slicing."""
 
     tokens: Sequence[str]
     types: dict[str, tuple[float, ...]]
@@ -62,6 +65,7 @@ class SearchRequest:
     date_to: datetime | None = None
     offset: int = 0
     limit: int = 10
+    permitted: Callable[[str, list[str]], set[str]] | None = None
 
 
 @dataclass(frozen=True)

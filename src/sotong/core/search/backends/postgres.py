@@ -53,7 +53,7 @@ class PostgresSearchBackend(DatabaseSearchBackend):
 
     def _scored(
         self, plan: QueryPlan, weights: tuple[float, ...], types: list[str], request: SearchRequest
-    ) -> list[tuple[int, float]]:
+    ) -> list[tuple[int, float, bool]]:
         title_weight, body_weight = weights
         # ts_rank_cd's weights are {D, C, B, A}; the title is A, the body B.
         weight_array = f"{{0,0,{body_weight!r},{title_weight!r}}}"
@@ -87,7 +87,8 @@ class PostgresSearchBackend(DatabaseSearchBackend):
         # the few hundred candidates it would narrow). Every value is a bound parameter; the
         # only numbers written into the text are floats computed here.
         sql = (
-            f"SELECT s.id, {score} FROM (SELECT d.id, d.length, {', '.join(frequencies)} "  # noqa: S608
+            f"SELECT s.id, {score}, s.public FROM (SELECT d.id, d.length, d.public, "  # noqa: S608
+            f"{', '.join(frequencies)} "
             f"FROM (SELECT {_CANDIDATE_COLUMNS} FROM search_document d WHERE {matching} "
             f"OFFSET 0) d WHERE {where}) s"
         )

@@ -40,6 +40,7 @@ from sotong.core.search.backends.base import (
 from sotong.core.search.models import (
     GRANT_DEPARTMENT,
     GRANT_ORGANIZATION,
+    GRANT_STAFF,
     GRANT_USER,
     SearchDocument,
     SearchTerm,
@@ -277,8 +278,13 @@ class DatabaseSearchBackend(SearchBackend):
         for name, weights in sorted(request.types.items()):
             groups[weights].append(name)
         scores: dict[int, float] = {}
+        restricted: set[int] = set()
         for weights, names in groups.items():
-            scores.update(self._scored(plan, weights, names, request))
+            for doc_id, score, public in self._scored(plan, weights, names, request):
+                scores[doc_id] = score
+                if not public:
+                    restricted.add(doc_id)
+        scores = _permitted_only(scores, restricted, request)
         ranked = sorted(scores.items(), key=lambda item: (-round(item[1], SCORE_DIGITS), -item[0]))
         start = max(request.offset, 0)
         return SearchResult(
@@ -290,9 +296,9 @@ class DatabaseSearchBackend(SearchBackend):
     @abstractmethod
     def _scored(
         self, plan: QueryPlan, weights: tuple[float, ...], types: list[str], request: SearchRequest
-    ) -> list[tuple[int, float]]:
-        """(document id, score) of every candidate of `plan` among `types` that passes the
-        request's filters and visibility, scored with these field weights."""
+    ) -> list[tuple[int, float, bool]]:
+        """(document id, score, public) of every candidate of `plan` among `types` that passes
+        the request's filters and grants, scored with these field weights."""
 
 
 def filter_sql(request: SearchRequest, types: list[str]) -> tuple[str, list]:
@@ -318,6 +324,7 @@ def filter_sql(request: SearchRequest, types: list[str]) -> tuple[str, list]:
         grant(kind, target)
         for kind, target in (
             (GRANT_USER, audience.user_id),
+            (GRANT_STAFF, audience.staff_id),
             (GRANT_DEPARTMENT, audience.department_id),
             (GRANT_ORGANIZATION, audience.organization_id),
         )
@@ -326,6 +333,26 @@ def filter_sql(request: SearchRequest, types: list[str]) -> tuple[str, list]:
     clauses.append("(" + " OR ".join(["d.public", *["d.grants LIKE %s"] * len(mine)]) + ")")
     params += [f"% {entry} %" for entry in mine]
     return " AND ".join(clauses), params
+
+
+def _permitted_only(
+    scores: dict[int, float], restricted: set[int], request: SearchRequest
+) -> dict[int, float]:
+    """`scores` without the `restricted` candidates the searcher may not see now
+    (`request.permitted`). Public candidates are never asked about."""
+    if request.permitted is None or not restricted:
+        return scores
+    by_type: dict[str, dict[str, int]] = defaultdict(dict)
+    ids = sorted(restricted)
+    for start in range(0, len(ids), _STATISTICS_CHUNK):
+        rows = SearchDocument.objects.filter(pk__in=ids[start : start + _STATISTICS_CHUNK])
+        for pk, type_name, object_id in rows.values_list("pk", "type", "object_id"):
+            by_type[type_name][object_id] = pk
+    denied = set(restricted) - {pk for by_object in by_type.values() for pk in by_object.values()}
+    for type_name, by_object in by_type.items():
+        allowed = request.permitted(type_name, list(by_object))
+        denied.update(pk for object_id, pk in by_object.items() if object_id not in allowed)
+    return {pk: score for pk, score in scores.items() if pk not in denied}
 
 
 def _max_id() -> int:
@@ -373,6 +400,7 @@ def _grants(doc: IndexedDocument) -> str:
         return ""
     entries = [
         *(grant(GRANT_USER, i) for i in sorted(visibility.user_ids)),
+        *(grant(GRANT_STAFF, i) for i in sorted(visibility.staff_ids)),
         *(grant(GRANT_DEPARTMENT, i) for i in sorted(visibility.department_ids)),
         *(grant(GRANT_ORGANIZATION, i) for i in sorted(visibility.organization_ids)),
     ]

@@ -31,7 +31,7 @@ class SqliteSearchBackend(DatabaseSearchBackend):
 
     def _scored(
         self, plan: QueryPlan, weights: tuple[float, ...], types: list[str], request: SearchRequest
-    ) -> list[tuple[int, float]]:
+    ) -> list[tuple[int, float, bool]]:
         # bm25() scores only the words of its own MATCH, and an FTS5 query restricted to a list
         # of rowids is slow. So: one query over the candidates (rare words), one over the
         # candidates that also hold a common word (all words); a candidate's score is the
@@ -53,7 +53,8 @@ class SqliteSearchBackend(DatabaseSearchBackend):
         # value is a bound parameter.
         sql = (
             f"WITH hits (id, rank) AS MATERIALIZED ({' UNION ALL '.join(parts)}) "  # noqa: S608
-            "SELECT d.id, -MIN(hits.rank) FROM hits JOIN search_document d ON d.id = hits.id "
+            "SELECT d.id, -MIN(hits.rank), d.public FROM hits "
+            "JOIN search_document d ON d.id = hits.id "
             f"WHERE {where} GROUP BY d.id"
         )
         with connection.cursor() as cursor:
