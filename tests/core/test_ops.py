@@ -26,7 +26,7 @@ from sotong.core.tasks.testing import PROJECT_DIR, ManageProcess, rq_queues
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/5"
 START = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)
-ALL_OK = {"database": "ok", "cache": "ok", "tasks": "ok"}
+ALL_OK = {"database": "ok", "cache": "ok", "pages": "ok", "tasks": "ok"}
 
 
 @pytest.fixture
@@ -83,7 +83,10 @@ def test_healthz_reports_a_dead_worker_through_its_canary(client, db_tasks):
         # A load balancer asks only whether this web process can serve: it can.
         web = client.get("/healthz?scope=web")
         assert web.status_code == 200
-        assert web.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+        assert web.json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "cache": "ok", "pages": "ok"},
+        }
 
 
 @pytest.mark.django_db

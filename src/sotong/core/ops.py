@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from prometheus_client import REGISTRY, CollectorRegistry
@@ -54,14 +55,38 @@ def check_tasks() -> str:
     return state.problem(stall_seconds=settings.TASK_STALL_SECONDS) or OK
 
 
+STATIC_MISSING = "static_missing"
+TEMPLATE_ERROR = "template_error"
+# The page every other page's layout is made of, rendered as the 500 page is: no request, no
+# context processors, no database. Its header, footer and `{% static %}` assets are every page's.
+PAGES_PROBE_TEMPLATE = "errors/500.html"
+
+
+def check_pages() -> str:
+    """Whether this process can render an HTML page: a missing or stale static files manifest
+    (a var directory restored without `collectstatic`) makes every `{% static %}` raise, so
+    every page would answer 500 while the database and cache are fine."""
+    try:
+        loader.get_template(PAGES_PROBE_TEMPLATE).render({"SITE_NAME": "소통"})
+    except ValueError:
+        # ManifestStaticFilesStorage: "Missing staticfiles manifest entry for …"
+        logger.warning("health check pages: a static file is not collected", exc_info=True)
+        return STATIC_MISSING
+    except Exception:
+        logger.warning("health check pages: the layout does not render", exc_info=True)
+        return TEMPLATE_ERROR
+    return OK
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "cache": check_cache,
+    "pages": check_pages,
     "tasks": check_tasks,
 }
 # What a load balancer should ask (`/healthz?scope=web`): whether this web process can serve.
 # A stalled task queue is an alarm for people, not a reason to take every web server out.
-SCOPES = {"all": tuple(CHECKS), "web": ("database", "cache")}
+SCOPES = {"all": tuple(CHECKS), "web": ("database", "cache", "pages")}
 
 
 def run_checks(names: tuple[str, ...]) -> dict[str, str]:

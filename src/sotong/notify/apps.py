@@ -10,4 +10,10 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         # Modules that register transactional events import here, so the events exist in every
         # process (web, workers) before anything sends.
-        from . import conversions, digest, subscriptions  # noqa: F401
+        from sotong.core.privacy.checks import register_lookup_probe
+
+        from . import conversions, digest, operations, subscriptions  # noqa: F401
+
+        # Processes holding another SOTONG_FIELD_LOOKUP_KEY than the one these hashes were made
+        # with refuse to start (core/privacy/checks.py).
+        register_lookup_probe("notify.subscriber", operations.lookup_probe)

@@ -526,3 +526,24 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transport}@{self.second}: {self.count}"
+
+
+class DeliveryControl(models.Model):
+    """The one switch that holds every delivery of the install (`operations.py`): while `paused`,
+    workers claim nothing and the scheduler starts nothing; queued messages wait. A restored copy
+    of the database starts paused (scripts/restore.sh), so that its workers never send a real
+    resident the copy's scheduled messages; an operator resumes with
+    `manage.py notify_delivery resume`. No row means not paused."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    paused = models.BooleanField(_("발송 일시 중지"), default=False)
+    reason = models.CharField(_("사유"), max_length=200, blank=True)
+    changed_at = models.DateTimeField(_("바꾼 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("발송 중지 스위치")
+        verbose_name_plural = _("발송 중지 스위치")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="notify_control_single")]
+
+    def __str__(self) -> str:
+        return f"paused={self.paused}"

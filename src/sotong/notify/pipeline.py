@@ -97,7 +97,8 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
 @dataclass
 class Stats:
     """What one `deliver_due` call did. `stopped`: "idle" (nothing due), "budget" (time spent,
-    due rows may remain), "transport_down" (every wanted transport failed this run)."""
+    due rows may remain), "transport_down" (every wanted transport failed this run). While an
+    operator has paused delivery (`operations.py`) nothing is claimed: "idle"."""
 
     worker: str = ""
     claimed: int = 0
@@ -201,7 +202,8 @@ def claim_due(
     was `sending` under an expired lease and must be reconciled before it is sent again.
 
     The WHERE clause starts with the condition of the partial index `notify_delivery_due`, and
-    the ORDER BY is its key, so the planner walks that index and stops after `limit` rows."""
+    the ORDER BY is its key, so the planner walks that index and stops after `limit` rows.
+    Nothing is claimed while delivery is paused (`operations.delivery_pause`)."""
     lease = lease_seconds if lease_seconds is not None else settings.NOTIFY_LEASE_SECONDS
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
@@ -217,9 +219,12 @@ def claim_due(
         " AND ((status = 'queued' AND not_before <= %s)"
         " OR (status = 'sending' AND lease_until < %s))"
         f"{channel_sql}"
+        # The operator's pause (operations.py), in the claim itself: no extra query per batch,
+        # and no batch claimed after the pause committed.
+        " AND NOT EXISTS (SELECT 1 FROM notify_deliverycontrol WHERE paused = %s)"
         " ORDER BY priority, not_before, id LIMIT %s"
     )
-    select_params = [at, at, *channel_params, int(limit)]
+    select_params = [at, at, *channel_params, True, int(limit)]
     if connection.vendor == "postgresql":
         sql = (
             f"WITH due AS ({select} FOR UPDATE SKIP LOCKED)"  # noqa: S608 - placeholders only

@@ -22,6 +22,7 @@ from django_tasks import TaskContext, task
 from django_tasks.backends.immediate import ImmediateBackend
 
 from . import pipeline
+from .operations import delivery_paused
 
 
 def _time_budget() -> float:
@@ -63,6 +64,9 @@ def deliver(context: TaskContext, urgent: bool = False) -> dict[str, Any]:
 def run_tick(*, now: datetime | None = None) -> dict[str, Any]:
     """One scheduler step; see `notify_scheduler`."""
     now = now or timezone.now()
+    if delivery_paused():
+        # Nothing starts and nobody is woken while an operator holds delivery (operations.py).
+        return {"campaigns_started": 0, "woke": [], "rate_windows_pruned": 0, "paused": True}
     started = 0
     try:
         from . import campaigns

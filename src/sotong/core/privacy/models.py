@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import EncryptedTextField
+
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or delete a personal-data access record."""
@@ -91,3 +93,26 @@ class PersonalDataAccess(models.Model):
         """The view and the object through which the data was read, as one label."""
         target = f"{self.object_type} #{self.object_id}" if self.object_type else ""
         return " · ".join(part for part in (self.view_name, target) if part)
+
+
+class KeyCheck(models.Model):
+    """One row that lets a process prove, before it serves, that it holds this database's keys:
+    a keyed fingerprint made with SOTONG_FIELD_LOOKUP_KEY and a value encrypted with
+    SOTONG_FIELD_ENCRYPTION_KEYS. Written when the database is migrated (`checks.py`), never
+    overwritten; being an encrypted field, the canary is re-encrypted by `privacy_rotate_keys`
+    like every other value. It holds no personal data."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    lookup_fingerprint = models.CharField(max_length=64)
+    encryption_canary = EncryptedTextField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("키 확인 값")
+        verbose_name_plural = _("키 확인 값")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="privacy_keycheck_single")
+        ]
+
+    def __str__(self) -> str:
+        return f"key check {self.recorded_at:%Y-%m-%d}"

@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"campaigns_started={result['campaigns_started']} "
                     f"woke={','.join(result['woke']) or '-'}"
+                    + (" paused (manage.py notify_delivery status)" if result.get("paused") else "")
                 )
             if once or stop.wait(interval):
                 return
