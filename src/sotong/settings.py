@@ -357,6 +357,10 @@ FIELD_ENCRYPTION_KEYS = [
 # Key of the keyed hashes that find a row by an encrypted value (subscriber e-mail and phone).
 # Unlike the encryption keys it cannot be rotated in place: set it once per install.
 FIELD_LOOKUP_KEY = install_secret("SOTONG_FIELD_LOOKUP_KEY")
+# Keys encrypting backup files (url-safe base64 of 32 bytes), newest first; an old one stays
+# listed until the last backup made with it is deleted (`manage.py backup_list`). Read only by
+# the backup commands (sotong.core.backup): an install without it runs, its backups refuse.
+BACKUP_KEYS = env_list("SOTONG_BACKUP_KEYS", [])
 
 # --- petitions ------------------------------------------------------------------------------
 # Seconds an Open311 worker keeps the api key, service, board and period of a POST
