@@ -918,7 +918,7 @@ def petition_transfer(
         petition,
         "transferred",
         to_organization=to_organization.name,
-        reason=clean_reason[:200],
+        reason=public_text(clean_reason)[:200],  # as on the public timeline
     )
     _audit(
         actor,

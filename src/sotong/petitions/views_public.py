@@ -565,7 +565,15 @@ def _attachment_response(petition: Petition, attachment_id: int, *, owner: bool)
     attachment = rows.first()
     if attachment is None:
         raise Http404
-    return file_response(attachment.file, as_attachment=True)
+    response = file_response(attachment.file, as_attachment=True)
+    if not owner:
+        # The name was typed by whoever uploaded the file: masked like any public text.
+        from sotong.core.files.responses import content_disposition
+
+        response["Content-Disposition"] = content_disposition(
+            public_text(attachment.file.original_name), as_attachment=True
+        )
+    return response
 
 
 @require_safe
