@@ -87,6 +87,8 @@ def _worker(name: str, tmp_path, env: dict[str, str]) -> ManageProcess:
     )
 
 
+# The workers (real clock) read times this process wrote (not_before, leases).
+@pytest.mark.real_clock
 @pytest.mark.django_db(transaction=True)
 def test_kill_9_mid_batch_neither_loses_nor_duplicates(tmp_path, district, officer):
     with (

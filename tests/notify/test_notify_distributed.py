@@ -80,6 +80,8 @@ def _populate(district, officer) -> tuple[Campaign, Campaign, list[int]]:
     return targeted, emergency, [row.pk for row in rows]
 
 
+# The workers (real clock) read times this process wrote (not_before, leases).
+@pytest.mark.real_clock
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_three_rq_workers_share_the_outbox(rq_test_redis, tmp_path, district, officer, monkeypatch):

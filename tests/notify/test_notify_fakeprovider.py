@@ -256,6 +256,8 @@ def test_state_file_survives_restart(tmp_path):
         assert len(set(ids)) == 2
 
 
+# The process checks the signed date of a request against its own, real clock.
+@pytest.mark.real_clock
 def test_runs_as_its_own_process():
     with running_fake_provider(process=True, fail={"status": 503, "times": 1}) as provider:
         assert _post(provider.url, auth_header(KEY, SECRET), [SMS]).status_code == 503
