@@ -38,11 +38,12 @@ def test_fake_now_without_a_zone_or_unreadable_stops_the_run(value):
         parse_fake_now(value, today=TODAY)
 
 
-# Runs in a pytest started by the test below: the session's clock, Django's Seoul date, a ticking
-# clock, and a child process that keeps the real clock.
+# Runs in a pytest started by the tests below: the session's clock, Django's Seoul date, a ticking
+# clock, a child process and a `real_clock` test that keep the real clock.
 INNER_TEST = """
 import datetime, subprocess, sys, time
 
+import pytest
 from django.utils import timezone
 
 
@@ -59,6 +60,17 @@ def test_the_session_runs_on_the_fake_clock():
         capture_output=True, text=True, check=True,
     )
     assert float(child.stdout) > datetime.datetime(2020, 1, 1).timestamp()
+
+
+@pytest.mark.real_clock
+def test_a_real_clock_test_runs_on_the_real_clock():
+    assert datetime.datetime.now(datetime.UTC).year >= 2026
+
+
+def test_the_fake_clock_goes_on_after_it():
+    now = datetime.datetime.now(datetime.UTC)
+    assert datetime.datetime(2001, 2, 3, 23, 30, tzinfo=datetime.UTC) <= now
+    assert now < datetime.datetime(2001, 2, 4, 0, 30, tzinfo=datetime.UTC)
 """
 
 
@@ -97,11 +109,11 @@ def test_the_whole_session_runs_on_the_moved_clock_and_children_on_the_real_one(
     result = _inner_pytest(tmp_path, *args, **env)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    assert "3 passed" in result.stdout
 
 
 def test_without_the_option_the_session_keeps_the_real_clock(tmp_path):
     result = _inner_pytest(tmp_path)
 
     assert result.returncode == 1
-    assert "1 failed" in result.stdout
+    assert "2 failed, 1 passed" in result.stdout
