@@ -246,4 +246,14 @@ def test_contains_personal_data():
 
 
 def test_kinds_are_the_documented_ones():
-    assert KINDS == ("rrn", "frn", "phone", "email", "card", "account", "passport", "driver")
+    assert KINDS == (
+        "rrn",
+        "frn",
+        "phone",
+        "email",
+        "card",
+        "account",
+        "passport",
+        "driver",
+        "name",
+    )

@@ -9,8 +9,13 @@ wins, then the more specific kind. Numbers are never matched inside a longer num
 must not touch another digit, nor a digit behind a hyphen or dot (2024-900101-1234567 is not a
 resident number).
 
-Kinds: rrn, frn, phone, email, card, account, passport, driver. The README next to this file
-explains each rule and its trade-offs."""
+The text is normalised first (normalise.py: NFKC, every dash class to "-", full-width digits and
+at signs to ASCII …) and the patterns read the normalised text; findings are mapped back, so
+their offsets and text are those of the text as given.
+
+Kinds: rrn, frn, phone, email, card, account, passport, driver, and name (names.py: Korean names
+where an honorific, a title or a label marks them). The README next to this file explains each
+rule and its trade-offs."""
 
 from __future__ import annotations
 
@@ -20,8 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .mask import MASK, mask_value
+from .names import find_names, has_marker
+from .normalise import normalise
 
-KINDS = ("rrn", "frn", "phone", "email", "card", "account", "passport", "driver")
+KINDS = ("rrn", "frn", "phone", "email", "card", "account", "passport", "driver", "name")
 
 # When two candidates cover the same text, the lower number wins.
 _PRIORITY = {
@@ -33,6 +40,7 @@ _PRIORITY = {
     "driver": 4,
     "passport": 5,
     "account": 6,
+    "name": 7,
 }
 
 
@@ -49,8 +57,14 @@ class Finding:
 
 # --- building blocks -----------------------------------------------------------------------
 
-_DASH = "[-\u2010\u2011\u2013]"  # hyphen and the dashes word processors put in its place
-_SEP = rf"(?:[ ]?{_DASH}[ ]?|[ ])"  # one separator between digit groups
+# The text is normalised (every dash class is "-"); the class still names the common dashes so
+# that a pattern read on its own says what it accepts.
+_DASH = "[-\u2010\u2011\u2013]"
+# Other marks people put between digit groups: 010_1234_5678, 010/1234/5678, 010~1234~5678,
+# 010,1234,5678, 010*1234*5678.
+_WEAK = "[_/~,*]"
+# one separator between digit groups: a dash or another mark (spaces around it), or spaces
+_SEP = rf"(?:[ ]{{0,2}}(?:{_DASH}|{_WEAK})[ ]{{0,2}}|[ ]{{1,2}})"
 # Not glued to a number before or after (also not across a hyphen or dot: 12-3456... or 2024.05).
 # _GLUED goes right after a pattern's first character (the lookbehind spans it): a pattern that
 # starts with a plain character class lets the regex engine skip straight to candidates, which
@@ -91,8 +105,7 @@ def _labelled_otherwise(before: str, own: re.Pattern[str], other: re.Pattern[str
 # --- resident and foreigner registration numbers -------------------------------------------
 
 _RRN = re.compile(
-    rf"(?P<birth>[0-9]{_GLUED}[0-9]{{5}})(?P<sep>[ ]?{_DASH}[ ]?|[ ])?(?P<code>[0-9])[0-9]{{6}}"
-    + _NA
+    rf"(?P<birth>[0-9]{_GLUED}[0-9]{{5}})(?P<sep>{_SEP})?(?P<code>[0-9])[0-9]{{6}}" + _NA
 )
 _RRN_CENTURY = {"1": 1900, "2": 1900, "5": 1900, "6": 1900, "3": 2000, "4": 2000, "7": 2000}
 _RRN_CENTURY |= {"8": 2000, "9": 1800, "0": 1800}
@@ -140,7 +153,9 @@ _PHONE = re.compile(
     + _NA
 )
 # 15xx/16xx/18xx representative numbers: 1588-1234.
-_PHONE_REP = re.compile(rf"1{_GLUED}[568][0-9]{{2}}(?P<sep>{_DASH}|\.|[ ])?[0-9]{{4}}" + _NA)
+_PHONE_REP = re.compile(
+    rf"1{_GLUED}[568][0-9]{{2}}(?P<sep>{_DASH}|\.|[ ]{{1,2}}|{_WEAK})?[0-9]{{4}}" + _NA
+)
 _PHONE_CONTEXT = re.compile(
     r"전화|연락|문의|콜센터|대표번호|고객센터|상담|번호|☎|tel|phone|call", re.IGNORECASE
 )
@@ -159,7 +174,7 @@ def _phones(text: str) -> Iterable[tuple[str, int, int, int]]:
     for m in _PHONE_REP.finditer(text):
         if _UNIT.match(text, m.end()):
             continue
-        if m.group("sep") in (None, " ") and not _PHONE_CONTEXT.search(
+        if m.group("sep") not in ("-", ".") and not _PHONE_CONTEXT.search(
             _window(text, m.start(), m.end(), 15)
         ):
             continue
@@ -184,10 +199,12 @@ def _emails(text: str) -> Iterable[tuple[str, int, int, int]]:
 
 # --- card numbers --------------------------------------------------------------------------
 
+# the same separator between every group (a backreference): 4111 1111 1111 1111, 4111_1111_…
+_CARD_SEP = _SEP
 _CARD = re.compile(
     rf"[0-9]{_GLUED}(?:"
-    + r"[0-9]{3}(?P<s>[- ])[0-9]{4}(?P=s)[0-9]{4}(?P=s)[0-9]{1,7}"  # 4-4-4-4 (13–19 digits)
-    + r"|(?<=3)[0-9]{3}(?P<t>[- ])[0-9]{6}(?P=t)[0-9]{4,5}"  # Amex 4-6-5, Diners 4-6-4
+    + rf"[0-9]{{3}}(?P<s>{_CARD_SEP})[0-9]{{4}}(?P=s)[0-9]{{4}}(?P=s)[0-9]{{1,7}}"  # 4-4-4-4
+    + rf"|(?<=3)[0-9]{{3}}(?P<t>{_CARD_SEP})[0-9]{{6}}(?P=t)[0-9]{{4,5}}"  # Amex, Diners
     + r"|(?P<bare>[0-9]{13,18})"
     + ")"
     + _NA
@@ -226,8 +243,11 @@ def _cards(text: str) -> Iterable[tuple[str, int, int, int]]:
 # --- bank account numbers ------------------------------------------------------------------
 
 # Layouts that Korean banks print on passbooks; with hyphens they are distinctive enough to stand
-# alone. Anything else needs a bank word nearby (see _ACCOUNT_CONTEXT).
-_ACCOUNT_SHAPES = re.compile(
+# alone. Anything else needs a bank word nearby (see _ACCOUNT_CONTEXT). Written below with "-",
+# which stands for any one separator mark (110_123_456789, 110 / 123 / 456789), the same one
+# throughout (checked in _accounts).
+_ACCOUNT_SEP = rf"[ ]{{0,2}}(?:-|{_WEAK})[ ]{{0,2}}"
+_ACCOUNT_SHAPES_HYPHENED = (
     rf"[0-9]{_GLUED}(?:"  # each layout below without its first digit
     + r"[0-9]{2}-[0-9]{3}-[0-9]{6}"  # 신한 110-123-456789, 케이뱅크 100-
     + r"|[0-9]{3}-[0-9]{3}-[0-9]{6}"  # 우리 1002-123-456789
@@ -240,11 +260,14 @@ _ACCOUNT_SHAPES = re.compile(
     + r"|[0-9]{2}-[0-9]{2}-[0-9]{4}-[0-9]{3}"  # KB국민 (옛 형식) 123-45-6789-012
     + r"|[0-9]{3}-[0-9]{4}-[0-9]{4}-[0-9]"  # 새마을금고 9002-1234-5678-9
     + ")"
-    + _NA
 )
+_ACCOUNT_SHAPES = re.compile(_ACCOUNT_SHAPES_HYPHENED.replace("-[", _ACCOUNT_SEP + "[") + _NA)
+# Not a comma: 1,234,567,890 next to 은행 is an amount.
 _ACCOUNT_ANY = re.compile(
-    rf"[0-9]{_GLUED}(?:[0-9]{{1,5}}(?:(?:-|[ ])[0-9]{{2,7}}){{1,4}}|[0-9]{{9,13}})" + _NA
+    rf"[0-9]{_GLUED}(?:[0-9]{{1,5}}(?:(?:[ ]?[-_/*][ ]?|[ ]{{1,2}})[0-9]{{2,7}}){{1,4}}"
+    rf"|[0-9]{{9,13}})" + _NA
 )
+_MARKS = re.compile(r"[^0-9 ]")
 _ACCOUNT_CONTEXT = re.compile(
     r"계좌|통장|입금|이체|송금|예금주|환불|은행|뱅크|농협|신협|수협|우체국|새마을금고|저축은행|증권"
     r"|KB|NH|IBK|SC제일|씨티|bank",
@@ -270,6 +293,8 @@ def _account_context(text: str, start: int, end: int) -> bool:
 def _accounts(text: str) -> Iterable[tuple[str, int, int, int]]:
     seen = set()
     for m in _ACCOUNT_SHAPES.finditer(text):
+        if len(set(_MARKS.findall(m.group()))) > 1:
+            continue  # 110-123/456789: not one layout
         seen.add((m.start(), m.end()))
         before = text[max(0, m.start() - 20) : m.start()]
         if not _labelled_otherwise(before, _ACCOUNT_CONTEXT, _OTHER_ID):
@@ -353,23 +378,38 @@ _FINDERS = {
     "passport": _passports,
     "driver": _drivers,
 }
-# Everything we look for has a digit or an @ in it; most text can be skipped at once.
-_TRIGGER = re.compile(r"[0-9@]")
+# Every number we look for has a digit or an @ in it (ASCII, full-width ０-９ ＠, or one of the
+# few other characters NFKC turns into one); text without any is skipped at once. Names need a
+# marker word (names.has_marker), so ASCII text without a digit is skipped as well.
+_TRIGGER = re.compile("[0-9@\uff10-\uff19\uff20\ufe6b\U0001d7ce-\U0001d7ff\U0001fbf0-\U0001fbf9]")
 
 
 def find_personal_data(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
-    """Personal data found in `text`, in order of position, without overlaps.
+    """Personal data found in `text`, in order of position, without overlaps. Offsets and texts
+    are those of `text` as given (it is normalised only to be read).
 
     `kinds` limits the result to some kinds (see KINDS); "rrn" and "frn" are found together."""
-    if not text or not _TRIGGER.search(text):
-        return []
     wanted = set(KINDS if kinds is None else kinds)
     unknown = wanted - set(KINDS)
     if unknown:
         raise ValueError(f"unknown kinds of personal data: {sorted(unknown)}")
+    if not text:
+        return []
+    numbers = _TRIGGER.search(text) is not None
+    # normalising leaves Hangul syllables alone, so the raw text tells whether a marker is there
+    names = "name" in wanted and not text.isascii() and has_marker(text)
+    if not numbers and not names:
+        return []
+    normalised = normalise(text)
+    read = normalised.text
     candidates = []
-    for finder in _FINDERS.values():
-        candidates.extend(finder(text))
+    if numbers:
+        for finder in _FINDERS.values():
+            candidates.extend(finder(read))
+    if names:
+        candidates.extend(
+            ("name", start, end, _PRIORITY["name"]) for start, end in find_names(read)
+        )
     # Longest first, then the more specific kind; a candidate that overlaps a chosen one is dropped.
     candidates.sort(key=lambda c: (-(c[2] - c[1]), c[3], c[1]))
     chosen: list[tuple[str, int, int, int]] = []
@@ -378,24 +418,29 @@ def find_personal_data(text: str, kinds: Iterable[str] | None = None) -> list[Fi
         if all(end <= c[1] or start >= c[2] for c in chosen):
             chosen.append(candidate)
     chosen.sort(key=lambda c: c[1])
-    return [
-        Finding(kind, start, end, text[start:end])
-        for kind, start, end, _ in chosen
-        if kind in wanted
-    ]
+    findings: list[Finding] = []
+    for kind, start, end, _ in chosen:
+        if kind not in wanted:
+            continue
+        start, end = normalised.span(start, end)
+        if findings and start < findings[-1].end:
+            continue  # two findings in one character that NFKC expanded (rare): keep the first
+        findings.append(Finding(kind, start, end, text[start:end]))
+    return findings
 
 
 def contains_personal_data(text: str) -> bool:
     return bool(find_personal_data(text))
 
 
-_DIGIT_OR_MAIL = re.compile(r"[0-9]|[^\s@]+@[^\s@]+")
+_DIGIT_OR_MAIL = re.compile(r"\d|[^\s@＠﹫]+[@＠﹫][^\s@＠﹫]+")
 
 
 def mask_text(text: str) -> str:
     """`text` with every piece of personal data masked (900101-1******, 010-****-5678,
-    h***@example.com, ****-****-****-3456). Never raises: on an unexpected error every digit and
-    every e-mail-like word is masked instead, so that nothing leaks."""
+    h***@example.com, ****-****-****-3456, 홍*동님) in place, keeping the layout of what was
+    typed (０１０ㅡ****ㅡ５４３２). Never raises: on an unexpected error every digit and every
+    e-mail-like word is masked instead, so that nothing leaks."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .normalise import normalise, write_back
+
 MASK = "*"
 
 _GROUP = re.compile(r"[0-9]+")
@@ -119,11 +121,16 @@ _MASKERS: dict[str, Callable[[str], str]] = {
 
 
 def mask_value(kind: str, value: str) -> str:
-    """Masks one detected value of the given kind; an unknown kind is hidden entirely."""
-    masker = _MASKERS.get(kind)
+    """Masks one detected value of the given kind; an unknown kind is hidden entirely.
+
+    The value may be written as typed (０１０ㅡ９８７６ㅡ５４３２, hong＠example。com): it is
+    masked in its normalised form and the mask is written back over what was typed, so that
+    full-width digits are hidden as well and the layout stays (０１０ㅡ****ㅡ５４３２)."""
+    masker = _MASKERS.get(kind) or (mask_name if kind == "name" else None)
     if masker is None:
         return "".join(MASK if ch.isalnum() else ch for ch in value)
-    return masker(value)
+    normalised = normalise(value)
+    return write_back(normalised, masker(normalised.text))
 
 
 def _mask_korean_name(name: str) -> str:
