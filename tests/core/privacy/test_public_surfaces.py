@@ -75,31 +75,10 @@ NAME_SHOWN = ("홍길동",)
 PLACE = Plants("place", ("연희로 123-4", "37.566312", "126.931278"))
 
 
-def _detector_masks(text: str) -> bool:
-    from sotong.core.privacy import mask_text
-
-    return mask_text(text) != text
-
-
-# The variant forms and names are found by the detector's normaliser and its `name` kind (issue
-# 11, points 3 and 8, another change): until the detector masks them, those two parametrisations
-# are expected to fail; once it does, they must pass (the condition is read from the detector).
-def _until_detected(plants: Plants, sample: str, point: str) -> Any:
-    return pytest.param(
-        plants,
-        id=plants.name,
-        marks=pytest.mark.xfail(
-            not _detector_masks(sample),
-            reason=f"the detector does not find these yet (issue 11, point {point})",
-            strict=False,
-        ),
-    )
-
-
 PLANT_SETS = [
     pytest.param(STANDARD, id="standard"),
-    _until_detected(VARIANTS, "010ㅡ2345ㅡ6789", "3: variant forms"),
-    _until_detected(NAMES, "성명: 홍길동", "8: the `name` kind"),
+    pytest.param(VARIANTS, id="variants"),
+    pytest.param(NAMES, id="names"),
 ]
 
 
