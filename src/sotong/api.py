@@ -9,12 +9,19 @@ Every error has one stable shape, whatever raised it:
 `code` is one of ERROR_CODES' values; `fields` maps a request field to its message (empty when
 the error is not about one field). Messages are in Korean, in English when the request asks for
 it (Accept-Language: en, through LocaleMiddleware). Bad input is a 400 (unreadable body) or a 422
-(a wrong value), never a 500.
+(a wrong value), never a 500. Input that no field of any endpoint can take is refused before the
+schemas see it (`SafeParser`): a string with NUL or a lone surrogate (PostgreSQL and UTF-8 cannot
+store them) and an integer outside 64 bits (PostgreSQL bigint, SQLite INTEGER), each a 422 naming
+the field. A failure of ours is a 500 in the same shape (`internal_error`), through Django's
+handler500 (sotong.core.errors), so it is still logged with its traceback.
 
 Routers: `/api/services/` (sotong.services.api_services)."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -24,11 +31,98 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
+
+from sotong.core.errors import register_error_surface
+
+# PostgreSQL bigint and SQLite INTEGER: a larger Python int fails in the database driver.
+INT_LIMIT = 2**63
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INTEGER_TEXT = re.compile(r"\s*[+-]?\d[\d_]*\s*")
+
+
+class _HugeInteger:
+    """A JSON integer of more digits than Python converts (4,300): refused as too large."""
+
+
+def _parse_int(text: str) -> int | _HugeInteger:
+    return int(text) if len(text) <= 40 else _HugeInteger()
+
+
+def _unsafe_value(value: Any) -> str | None:
+    """The pydantic-style error type of a value no field may take, or None."""
+    if isinstance(value, _HugeInteger):
+        return "int_range"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "string_nul"
+        if _SURROGATE.search(value):
+            return "string_unicode"
+    elif (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and not -INT_LIMIT <= value < INT_LIMIT
+    ):
+        return "int_range"
+    return None
+
+
+def unsafe_input(data: Any, loc: tuple = ()) -> Iterator[dict[str, Any]]:
+    """Errors (pydantic's shape: type, loc) for every string with NUL or a lone surrogate and
+    every integer outside 64 bits in parsed JSON, keys included. Iterative: JSON nests deep."""
+    stack = [(data, loc)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                if (kind := _unsafe_value(key)) is not None:
+                    yield {"type": kind, "loc": (*where, name)}
+                stack.append((item, (*where, name)))
+        elif isinstance(value, list):
+            stack.extend((item, (*where, index)) for index, item in enumerate(value))
+        elif (kind := _unsafe_value(value)) is not None:
+            yield {"type": kind, "loc": where}
+
+
+def _integer_text_too_large(text: Any) -> bool:
+    if not isinstance(text, str) or not _INTEGER_TEXT.fullmatch(text):
+        return False
+    digits = text.strip().lstrip("+-").replace("_", "").lstrip("0")
+    # Compared as text first: int() refuses strings of more than 4,300 digits.
+    return len(digits) > 19 or _unsafe_value(int(text.replace("_", ""))) is not None
+
+
+class SafeParser(Parser):
+    """ninja's JSON and query parser, refusing what no field may take (see the module text).
+    ninja turns any error of `parse_body` into a 400 "cannot parse": `_http_error` finds this
+    ValidationError as its cause and answers the 422 with the fields instead."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body, parse_int=_parse_int)
+        errors = list(unsafe_input(data, ("body", "payload")))
+        if errors:
+            raise NinjaValidationError(errors)
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        result = super().parse_querydict(data, list_fields, request)
+        errors = list(unsafe_input(result, ("query", "params")))
+        # Query values are text; one that reads as an integer is checked as the integer.
+        for key, value in result.items():
+            items = value if isinstance(value, list) else [value]
+            if any(_integer_text_too_large(item) for item in items):
+                errors.append({"type": "int_range", "loc": ("query", "params", key)})
+        if errors:
+            raise NinjaValidationError(errors)
+        return result
+
 
 api = NinjaAPI(
     title="sotong API",
     version="1",
     urls_namespace="api",
+    parser=SafeParser(),
     description=(
         '소통 공개 API. 오류는 모두 {"error": {"code", "message", "fields"}} 모양으로 답합니다.'
     ),
@@ -42,6 +136,7 @@ ERROR_CODES = {
     405: "method_not_allowed",
     422: "validation_error",
     429: "too_many_requests",
+    500: "internal_error",
 }
 
 
@@ -79,6 +174,12 @@ def _messages(messages: Any) -> str:
 # Korean messages for the request checks of pydantic (types, enumerations, unknown fields).
 def _pydantic_message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
+    if kind == "string_nul":
+        return _("NUL 문자(U+0000)는 쓸 수 없습니다.")
+    if kind == "string_unicode":
+        return _("짝이 없는 서로게이트 문자(U+D800–U+DFFF)는 쓸 수 없습니다.")
+    if kind == "int_range":
+        return _("수가 너무 큽니다. 64비트 정수 범위 안의 값을 쓰세요.")
     if kind == "missing":
         return _("필수 항목입니다.")
     if kind == "extra_forbidden":
@@ -145,22 +246,39 @@ def _unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 401, _("로그인이 필요합니다."))
 
 
+def _status_message(status: int) -> str | None:
+    if status == 400:
+        return _("요청 본문을 읽을 수 없습니다. UTF-8 JSON으로 보내세요.")
+    if status == 403:
+        return _("이 작업을 할 권한이 없습니다.")
+    if status == 404:
+        return _("찾는 자료가 없습니다.")
+    if status == 405:
+        return _("이 주소에서 쓸 수 없는 요청 방식입니다.")
+    if status == 429:
+        return _("요청이 너무 많습니다. 잠시 뒤에 다시 시도하세요.")
+    if status >= 500:
+        return _("일시적인 오류입니다. 잠시 후 다시 시도하세요.")
+    return None
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NinjaValidationError):  # SafeParser refused a value
+        return _request_invalid(request, exc.__cause__)
     status = exc.status_code
-    if status == 400:
-        message = _("요청 본문을 읽을 수 없습니다. UTF-8 JSON으로 보내세요.")
-    elif status == 403:
-        message = _("이 작업을 할 권한이 없습니다.")
-    elif status == 404:
-        message = _("찾는 자료가 없습니다.")
-    elif status == 405:
-        message = _("이 주소에서 쓸 수 없는 요청 방식입니다.")
-    elif status == 429:
-        message = _("요청이 너무 많습니다. 잠시 뒤에 다시 시도하세요.")
-    else:
-        message = str(exc)
-    return error_response(request, status, message)
+    return error_response(request, status, _status_message(status) or str(exc))
+
+
+def _error_page(request: HttpRequest, status: int) -> HttpResponse:
+    """Django's own error answers under /api/ (an uncaught exception, a body Django refused,
+    an unknown path) in the API's shape."""
+    return error_response(
+        request, status, _status_message(status) or _("요청을 처리할 수 없습니다.")
+    )
+
+
+register_error_surface("/api/", _error_page)
 
 
 def _mount_routers() -> None:

@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "sotong.core.middleware.NulCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -477,6 +478,7 @@ LOGGING = {
     "filters": {
         "pii": {"()": "sotong.core.logging.PersonalDataFilter"},
         "request_id": {"()": "sotong.core.logging.RequestIdFilter"},
+        "client_errors": {"()": "sotong.core.logging.ClientErrorFilter"},
     },
     "formatters": {
         "json": {
@@ -491,8 +493,9 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_JSON else "plain",
-            # The request id is read from the record's request before masking turns it into text.
-            "filters": ["request_id", "pii"],
+            # The request id is read from the record's request before masking turns it into text;
+            # a client error's traceback is dropped before masking formats it.
+            "filters": ["request_id", "client_errors", "pii"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("SOTONG_LOG_LEVEL", "INFO")},

@@ -1,7 +1,8 @@
 """Logging pieces: the personal-data filter, the request id, and gunicorn's JSON logger.
 
 Every log line passes `PersonalDataFilter` (settings.LOGGING puts it on the one root handler),
-so no log, plain or JSON, carries personal data, whoever logged it. `RequestIdFilter` stamps each
+so no log, plain or JSON, carries personal data, whoever logged it. `ClientErrorFilter` keeps a
+client's error (a 4xx) to one line. `RequestIdFilter` stamps each
 line with the id of the request being served (set by `sotong.core.middleware.RequestIdMiddleware`).
 """
 
@@ -90,6 +91,34 @@ class PersonalDataFilter(logging.Filter):
         for key in set(vars(record)) - _RECORD_ATTRS:
             if not key.startswith("_"):
                 setattr(record, key, _mask(getattr(record, key), mask_text))
+
+
+class ClientErrorFilter(logging.Filter):
+    """Django logs every 4xx it makes from an exception — a denial (403), a body it refused
+    (400, `django.security.*`) — with that exception's full traceback: a stack per refused
+    request, about nothing that went wrong on our side. Such a record keeps its level and
+    becomes one line: the message and the exception's type and text. 5xx records keep their
+    traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if (
+            record.exc_info
+            and isinstance(status, int)
+            and 400 <= status < 500
+            and record.name.startswith(("django.request", "django.security"))
+        ):
+            error = record.exc_info[1]
+            try:
+                message = record.getMessage()
+            except Exception:
+                message = str(record.msg)
+            if error is not None:
+                detail = " ".join(str(error).split())
+                message = f"{message} ({type(error).__name__}{': ' + detail if detail else ''})"
+            record.msg, record.args = message, None
+            record.exc_info = record.exc_text = None
+        return True
 
 
 class RequestIdFilter(logging.Filter):

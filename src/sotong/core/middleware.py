@@ -1,4 +1,5 @@
-"""Request id (for logs) and request metrics (for `GET /metrics`)."""
+"""Request id (for logs), request metrics (for `GET /metrics`), and a 400 for requests holding NUL
+that PostgreSQL refused."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 import time
 import uuid
 
+from django.core.exceptions import BadRequest
+from django.db import DataError
 from prometheus_client import Counter, Histogram
 
 from sotong.core.logging import reset_request_id, set_request_id
@@ -71,3 +74,37 @@ class RequestMetricsMiddleware:
         REQUESTS.labels(method=method, view=view, status=str(response.status_code)).inc()
         LATENCY.labels(method=method, view=view).observe(time.perf_counter() - started)
         return response
+
+
+def has_nul(data) -> bool:
+    """Whether a QueryDict holds NUL in a key or a value."""
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in data.lists()
+    )
+
+
+def _request_has_nul(request) -> bool:
+    # The body only if the view read it: parsing it now could fail in turn.
+    post = request.__dict__.get("_post")
+    return "\x00" in request.path or has_nul(request.GET) or (post is not None and has_nul(post))
+
+
+class NulCharacterMiddleware:
+    """PostgreSQL can neither store nor compare text holding NUL (U+0000), while SQLite takes it.
+    Views that check their input answer it already (a form's field error, a search filter's
+    message); where a NUL went straight into a query — a lookup by code or token from the path
+    or the query string — PostgreSQL raised DataError and the visitor got a 500. Such a failure
+    of a request holding NUL is the request's fault: a 400, in the error format of its surface
+    (`core.errors`), logged as one line. Lone surrogates need no such care: Django decodes paths,
+    query strings and forms with replacement characters (JSON bodies are the API's to check)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DataError) and _request_has_nul(request):
+            raise BadRequest("NUL character in the request") from exception
+        return None

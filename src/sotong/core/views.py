@@ -9,6 +9,7 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 
+from sotong.core.errors import surface_error
 from sotong.org.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -57,20 +58,30 @@ def _render_bare(template_name: str, status: int) -> HttpResponse:
     return HttpResponse(body, status=status)
 
 
+# A surface with its own error format (the JSON API, Open311) answers in it; see core.errors.
+def _html_or_surface(request: HttpRequest, status: int) -> HttpResponse:
+    shaped = surface_error(request, status)
+    if shaped is not None:
+        return shaped
+    if status == 500:
+        return _render_bare("errors/500.html", 500)
+    return _render_error(request, f"errors/{status}.html", status)
+
+
 @requires_csrf_token
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render_error(request, "errors/400.html", 400)
+    return _html_or_surface(request, 400)
 
 
 @requires_csrf_token
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render_error(request, "errors/403.html", 403)
+    return _html_or_surface(request, 403)
 
 
 @requires_csrf_token
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render_error(request, "errors/404.html", 404)
+    return _html_or_surface(request, 404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return _render_bare("errors/500.html", 500)
+    return _html_or_surface(request, 500)

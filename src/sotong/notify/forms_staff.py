@@ -22,6 +22,25 @@ from sotong.core.vocab import Interest, LifeStage, TargetGroup
 from sotong.org.models import Dong, Organization
 
 from .models import Campaign, Channel, Template
+from .segments import ID_MAX
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses a value no id can have (beyond 64 bits) as an
+    unknown choice. Django checks the values with an `__in` query, on which SQLite's driver
+    raised OverflowError (a 500) instead of reporting the bad value."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            text = str(pk).strip().lstrip("+-")
+            if text.isascii() and text.isdigit() and (len(text) > 19 or int(text) > ID_MAX):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:30]},
+                )
+        return super()._check_values(value)
+
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -214,7 +233,7 @@ class CampaignForm(forms.Form):
     interests = _checkboxes(Interest.choices, _("관심 분야"))
     life_stages = _checkboxes(LifeStage.choices, _("생애주기"))
     target_groups = _checkboxes(TargetGroup.choices, pgettext_lazy("target group", "대상"))
-    dongs = forms.ModelMultipleChoiceField(
+    dongs = IdMultipleChoiceField(
         label=_("행정동"),
         queryset=Dong.objects.none(),
         required=False,

@@ -43,6 +43,9 @@ ALL_CHANNELS = EMAIL_BIT | SMS_BIT | KAKAO_BIT
 # The order in which planning writes and counts report channels.
 CHANNEL_ORDER = (str(Channel.EMAIL), str(Channel.KAKAO), str(Channel.SMS))
 BIRTH_YEAR_MIN = 1900
+# The largest id a database holds (PostgreSQL bigint, SQLite INTEGER); SQLite's driver raises
+# OverflowError on a larger int, so a 동 id beyond it is refused with the other bad values.
+ID_MAX = 2**63 - 1
 
 _FACETS = {
     "interests": Interest,
@@ -178,7 +181,8 @@ def _int_list(value, key: str, label: str, errors: dict) -> list[int]:
     if value is None or value == "":
         return []
     if not isinstance(value, list | tuple) or any(
-        isinstance(item, bool) or not isinstance(item, int) or item <= 0 for item in value
+        isinstance(item, bool) or not isinstance(item, int) or not 0 < item <= ID_MAX
+        for item in value
     ):
         errors[key] = [_("%(label)s 목록의 형식이 올바르지 않습니다.") % {"label": label}]
         return []

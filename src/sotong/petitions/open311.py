@@ -40,8 +40,13 @@ Decisions (what a client developer needs to know):
   second from the `intake` task. Lookups of a POST are kept per worker for
   `OPEN311_DIRECTORY_TTL` seconds (`open311_directory.py`).
 - **Errors** are the spec's `errors` list: 400 bad or missing parameters (also coordinates
-  outside Korea, a description over 4,000 characters), 403 missing/invalid/revoked api_key,
-  404 unknown jurisdiction, service code, request or token; 405 for another method.
+  outside Korea, a description over 4,000 characters, a date before 1900-01-01 or after
+  2999-12-31, a NUL character anywhere, a body that cannot be read: more than
+  DATA_UPLOAD_MAX_NUMBER_FIELDS fields, over DATA_UPLOAD_MAX_MEMORY_SIZE, broken multipart),
+  403 missing/invalid/revoked api_key, 404 unknown jurisdiction, service code, request, token or
+  path; 405 for another method; 500 a failure of ours. Every error of a path under /open311/
+  is such a document, in the format its URL names (XML unless it ends in .json), also when
+  Django answers before the view (`open311_errors.py`).
 """
 
 from __future__ import annotations
@@ -54,10 +59,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,9 +79,11 @@ from sotong.org.models import Organization
 
 from .models import OPEN_STATUSES, Board, Category, Channel, Kind, Open311Key, Petition, Status
 from .open311_directory import intake_lookup
+from .open311_errors import has_nul_input, unreadable
 from .open311_format import (
     FORMATS,
     SEOUL,
+    DateOutOfRange,
     Open311Error,
     attribute_answers,
     error_response,
@@ -210,12 +223,19 @@ def _open311_view(*methods: str) -> Callable:
                         405,
                         _("허용되지 않는 요청 방식입니다: %(method)s") % {"method": request.method},
                     )
+                if has_nul_input(request, kwargs):
+                    # PostgreSQL refuses NUL in text: caught here, not as a 500 of the query.
+                    raise Open311Error(400, _("NUL 문자(U+0000)는 쓸 수 없습니다."))
                 return view(request, fmt, **kwargs)
             except Open311Error as error:
                 result = error_response(fmt, error)
                 if error.status == 405:
                     result["Allow"] = ", ".join(methods)
                 return result
+            except (SuspiciousOperation, MultiPartParserError, BadRequest) as error:
+                # A body Django refused to read: the client's mistake, in one log line.
+                logger.warning("open311: unreadable request: %s", type(error).__name__)
+                return error_response(fmt, unreadable(error))
             except Exception:
                 logger.exception("open311: unexpected error")
                 return error_response(
@@ -345,7 +365,8 @@ def _parse_ids(raw: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or len(part) > 18:
+        # isascii: "²".isdigit() is true, and int("²") fails.
+        if not (part.isascii() and part.isdigit()) or len(part) > 18:
             raise Open311Error(
                 400, _("service_request_id는 숫자입니다: %(value)s") % {"value": part[:40]}
             )
@@ -361,6 +382,11 @@ def _date_param(request: HttpRequest, name: str, *, end_of_day: bool = False) ->
         return None
     try:
         return parse_datetime(raw, end_of_day=end_of_day)
+    except DateOutOfRange:
+        raise Open311Error(
+            400,
+            _("%(name)s는 1900-01-01부터 2999-12-31 사이여야 합니다.") % {"name": name},
+        ) from None
     except ValueError:
         raise Open311Error(
             400,
@@ -416,7 +442,7 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     not_found = Open311Error(
         404, _("service_request_id %(id)s를 찾을 수 없습니다.") % {"id": request_id[:40]}
     )
-    if not request_id.isdigit() or len(request_id) > 18:
+    if not (request_id.isascii() and request_id.isdigit()) or len(request_id) > 18:
         raise not_found
     row = _public_requests().filter(pk=int(request_id)).first()
     if row is None or not _check_jurisdiction(request, row["organization_id"]):

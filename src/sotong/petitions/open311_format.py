@@ -148,21 +148,40 @@ def format_datetime(value: datetime | None) -> str | None:
     return value.astimezone(SEOUL).isoformat(timespec="seconds")
 
 
+# The dates a request may name. Any petition falls inside; and every sum made with a date inside
+# (a 90-day window, the end of a day, the change to UTC or Seoul) stays within Python's years
+# 1–9999, where 9999-12-31T23:59:59Z in Seoul or 0001-01-01 in UTC overflowed (a 500).
+EARLIEST = datetime(1900, 1, 1, tzinfo=SEOUL)
+LATEST = datetime(3000, 1, 1, tzinfo=SEOUL)
+
+
+class DateOutOfRange(ValueError):
+    """A well-formed date outside EARLIEST–LATEST."""
+
+
 def parse_datetime(raw: str, *, end_of_day: bool = False) -> datetime:
     """A `start_date`/`end_date` parameter: ISO 8601 date or date-time (w3 profile). A time
     without offset is Seoul time; a date alone is the start of that day (or, with
-    `end_of_day`, its last moment). Raises ValueError."""
+    `end_of_day`, its last moment). Raises ValueError (DateOutOfRange for a date before
+    1900-01-01 or from 3000-01-01 on, Seoul time)."""
     text = raw.strip()
     # An unencoded "+09:00" in a query string arrives as " 09:00".
     text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         day = date.fromisoformat(text)
-        moment = datetime.combine(day, time.min, tzinfo=SEOUL)
+        moment = _in_range(datetime.combine(day, time.min, tzinfo=SEOUL))
         return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SEOUL)
-    return parsed
+    return _in_range(parsed)
+
+
+def _in_range(moment: datetime) -> datetime:
+    # Aware datetimes compare by their difference, which cannot overflow.
+    if not EARLIEST <= moment < LATEST:
+        raise DateOutOfRange(moment.isoformat())
+    return moment
 
 
 # --- service attributes ----------------------------------------------------------------------
@@ -319,6 +338,7 @@ __all__ = [
     "CONTENT_TYPES",
     "DATATYPES",
     "FORMATS",
+    "DateOutOfRange",
     "Open311Error",
     "attribute_answers",
     "error_response",
