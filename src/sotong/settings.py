@@ -422,7 +422,10 @@ NOTIFY_TRANSPORTS = {
     "sms": "sotong.notify.transports.solapi.SolapiTransport",
     "kakao": "sotong.notify.transports.solapi.SolapiTransport",
 }
-SOLAPI_URL = os.environ.get("SOTONG_SOLAPI_URL", "http://127.0.0.1:18090")
+# Without a URL: the fake provider of the demo (scripts/demo.sh), on FAKE_PROVIDER_PORT.
+SOLAPI_URL = os.environ.get("SOTONG_SOLAPI_URL") or (
+    f"http://127.0.0.1:{os.environ.get('FAKE_PROVIDER_PORT') or 18090}"
+)
 SOLAPI_API_KEY = os.environ.get("SOTONG_SOLAPI_API_KEY", "NCSDEMOKEY0000000")
 SOLAPI_API_SECRET = os.environ.get("SOTONG_SOLAPI_API_SECRET", "demo-secret")
 # Registered sender number (발신번호) and KakaoTalk channel id (pfId) of the organisation.
