@@ -153,7 +153,8 @@ def test_kill_9_mid_batch_neither_loses_nor_duplicates(tmp_path, district, offic
 
             replacement.wait_until(all_done, "every delivery settled")
         finally:
-            for process in (survivor, replacement):
+            # The victim too: when the test fails before killing it, it must not outlive us.
+            for process in (victim, survivor, replacement):
                 if process is not None:
                     process.stop()
 
