@@ -1,5 +1,6 @@
 import os
 import re
+import time
 from io import StringIO
 from urllib.parse import unquote
 
@@ -179,9 +180,18 @@ def test_form_field_still_requires_a_file():
     assert form.errors.as_data()["document"][0].code == "required"
 
 
+def written(name, seconds_ago):
+    """The file's time is the real clock's; the test's may be moved (--fake-now): set it."""
+    when = time.time() - seconds_ago
+    os.utime(default_storage.path(name), (when, when))
+    return name
+
+
 def test_prune_finds_and_removes_only_files_without_a_row(db):
     kept = file_store(actor=None, upload=upload("민원.pdf", samples.pdf()))
+    written(kept.file.name, seconds_ago=3600)
     orphan = default_storage.save("files/2025/01/orphan.pdf", ContentFile(b"%PDF-1.7"))
+    written(orphan, seconds_ago=3600)
 
     listed = StringIO()
     call_command("files_prune", "--older-than-hours", "0", stdout=listed)
@@ -196,6 +206,7 @@ def test_prune_finds_and_removes_only_files_without_a_row(db):
 
 def test_prune_leaves_recent_files_alone(db):
     orphan = default_storage.save("files/2025/01/fresh.pdf", ContentFile(b"%PDF-1.7"))
+    written(orphan, seconds_ago=60)
     out = StringIO()
     call_command("files_prune", "--delete", stdout=out)
     assert default_storage.exists(orphan)
