@@ -69,7 +69,17 @@ if [ -n "${DATABASE_URL:-}" ]; then
 else
   echo "• 데이터베이스: SQLite (${VAR}/sotong.sqlite3)"
 fi
-$PY manage.py migrate --no-input -v 0
+if ! $PY manage.py migrate --no-input -v 0 >"$LOGS/migrate.log" 2>&1; then
+  cat "$LOGS/migrate.log" >&2
+  # A demo database made before its keys were kept in $VAR/secrets (or with other keys) cannot be
+  # read with these: say what to do instead of leaving only the check's message.
+  if [ -z "${DATABASE_URL:-}" ] && grep -q "privacy.E10[12]" "$LOGS/migrate.log"; then
+    echo "✗ 데모 데이터베이스를 지금 키로 읽을 수 없습니다. 새로 만들려면: rm ${VAR}/sotong.sqlite3 && make demo" >&2
+    echo "✗ the demo database was made with other keys; to start afresh: rm ${VAR}/sotong.sqlite3 && make demo" >&2
+  fi
+  exit 1
+fi
+cat "$LOGS/migrate.log"
 $PY manage.py createcachetable
 $PY manage.py collectstatic --no-input -v 0
 $PY manage.py demo_load
