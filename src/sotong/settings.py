@@ -162,6 +162,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sotong.core.context_processors.site",
+                "sotong.org.context_processors.current_organization",
             ],
         },
     },

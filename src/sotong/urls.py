@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from sotong.api import api
 from sotong.core import ops, search_page
+from sotong.org import views as org_views
 
 admin.site.site_header = _("소통 관리")
 admin.site.site_title = _("소통 관리")
@@ -33,7 +34,7 @@ urlpatterns = [
     path("open311/v2/", include("sotong.petitions.urls_open311")),
     path("api/", api.urls),
     path("search", search_page.search, name="search"),
-    path("", include("sotong.core.urls")),
+    path("", org_views.home, name="home"),
 ]
 
 if settings.DEBUG:

@@ -403,7 +403,7 @@ def test_404_survives_a_failing_database_behind_the_layout(client, officer, monk
     def broken(request):
         raise DatabaseError("database is down")
 
-    monkeypatch.setattr("sotong.core.context_processors._staff_organization", broken)
+    monkeypatch.setattr("sotong.org.context_processors._staff_organization", broken)
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     html = _html(response)

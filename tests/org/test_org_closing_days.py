@@ -4,6 +4,7 @@ petition deadlines' memo) and the inline on the organisation's admin page."""
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -129,7 +130,7 @@ def test_the_memo_keeps_a_change_made_elsewhere_for_its_ttl(district, monkeypatc
     """Another worker's change (a row written without this process's services) shows after the
     TTL, not before."""
     clock = [1000.0]
-    monkeypatch.setattr(deadlines.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     assert deadlines.closed_days(district.pk) == frozenset()
     ClosingDay.objects.create(organization=district, day=soon(), reason="다른 워커")
     clock[0] += deadlines.CLOSED_DAYS_TTL - 1

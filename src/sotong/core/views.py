@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -10,20 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
 
 from sotong.core.errors import surface_error
-from sotong.org.models import Organization
 
 logger = logging.getLogger(__name__)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The demo city (or cities) with their districts, and the entry points that exist."""
-    districts = Organization.objects.filter(kind=Organization.Kind.DISTRICT).order_by("name")
-    cities = (
-        Organization.objects.filter(kind=Organization.Kind.CITY)
-        .order_by("name")
-        .prefetch_related(Prefetch("children", queryset=districts, to_attr="districts"))
-    )
-    return render(request, "core/home.html", {"cities": list(cities)})
 
 
 # --- error pages ------------------------------------------------------------------------------

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -91,46 +89,10 @@ def collect_items(organization, since: datetime, until: datetime) -> list[dict[s
     return [item.to_json() for item in items]
 
 
-def _summary(text: str) -> str:
+def summary(text: str) -> str:
+    """Plain text of `text` cut to SUMMARY_CHARS, for an item's summary."""
     flat = " ".join(strip_tags(text or "").split())
     return Truncator(flat).chars(SUMMARY_CHARS)
-
-
-# --- the service guide's frequent questions --------------------------------------------------
-
-FAQ_INTERESTS = {
-    "welfare": (Interest.WELFARE,),
-    "environment": (Interest.ENVIRONMENT,),
-    "culture": (Interest.CULTURE,),
-    "transport": (Interest.TRANSPORT,),
-    "safety": (Interest.DISASTER_SAFETY,),
-    "health": (Interest.HEALTH,),
-    "family": (Interest.CHILDCARE,),
-    "economy": (Interest.JOBS,),
-    # 행정, 주택도시계획 and 기타 match no interest: such items go to every subscriber.
-}
-
-
-def faq_items(organization, since: datetime, until: datetime) -> list[DigestItem]:
-    """Frequent questions of the service guide answered by this organisation (or by nobody in
-    particular) that were added or changed in the period."""
-    from sotong.services.models import FaqEntry
-
-    entries = (
-        FaqEntry.objects.filter(published=True, updated_at__gte=since, updated_at__lt=until)
-        .filter(Q(organization=organization) | Q(organization__isnull=True))
-        .order_by("-updated_at", "-pk")[:MAX_ITEMS_PER_SOURCE]
-    )
-    return [
-        DigestItem(
-            title=entry.title,
-            summary=_summary(entry.answer),
-            url=f"{settings.SITE_URL}{entry.get_absolute_url()}",
-            interests=tuple(str(i) for i in FAQ_INTERESTS.get(entry.category, ())),
-            published_at=entry.updated_at,
-        )
-        for entry in entries
-    ]
 
 
 # --- this organisation's own alerts ----------------------------------------------------------
@@ -172,7 +134,7 @@ def campaign_items(organization, since: datetime, until: datetime) -> list[Diges
         items.append(
             DigestItem(
                 title=campaign.title,
-                summary=_summary(rendered),
+                summary=summary(rendered),
                 url="",
                 interests=interests,
                 published_at=campaign.planned_at,
@@ -181,5 +143,4 @@ def campaign_items(organization, since: datetime, until: datetime) -> list[Diges
     return items
 
 
-register_source(DigestSource(key="services.faq", label=_("자주 묻는 질문"), collect=faq_items))
 register_source(DigestSource(key="notify.campaigns", label=_("보낸 알림"), collect=campaign_items))

@@ -379,7 +379,7 @@ class StaffingEntry(models.Model):
 class ClosingDay(models.Model):
     """A day the organisation itself is closed (휴무일): a local temporary holiday, a disaster
     closing, or a 임시공휴일 declared after the installed `holidays` release. Petition deadlines
-    count it like a public holiday (`petitions.deadlines.closed_days`, core/calendar_README.md).
+    count it like a public holiday (`org.closing_days.closed_days`, core/calendar_README.md).
     Added and removed through `services.closing_day_add/remove`, never edited."""
 
     organization = models.ForeignKey(

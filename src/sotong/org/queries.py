@@ -25,6 +25,21 @@ def public_organizations() -> QuerySet[Organization]:
     )
 
 
+def cities_with_districts() -> list[Organization]:
+    """The cities by name, each with its districts by name in `districts` (the home page)."""
+    districts = Organization.objects.filter(kind=Organization.Kind.DISTRICT).order_by("name")
+    return list(
+        Organization.objects.filter(kind=Organization.Kind.CITY)
+        .order_by("name")
+        .prefetch_related(Prefetch("children", queryset=districts, to_attr="districts"))
+    )
+
+
+def staff_organization(user: User) -> Organization | None:
+    """The organisation of the user's active staff post, if any."""
+    return Organization.objects.filter(staff__user=user, staff__active=True).first()
+
+
 def public_organization(code: str) -> Organization:
     """One organisation with everything its public page shows, in a fixed number of queries."""
     active_departments = (

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from sotong.core.audit import audit_record, diff, snapshot
 
 from . import permissions
+from .closing_days import closed_days_clear
 from .models import ClosingDay, Department, Dong, Organization, Staff, StaffingEntry, Team
 
 if TYPE_CHECKING:
@@ -755,11 +756,9 @@ def closing_day_problems(
 
 
 def _forget_closed_days() -> None:
-    """Petition deadlines keep closing days per process (`petitions.deadlines.closed_days`):
-    forget them now, for this request, and again once the change is committed, so that no
-    lookup made meanwhile keeps the old days. Other workers follow within its TTL."""
-    from sotong.petitions.deadlines import closed_days_clear  # petitions builds on org
-
+    """Petition deadlines keep closing days per process (`closing_days.closed_days`): forget
+    them now, for this request, and again once the change is committed, so that no lookup made
+    meanwhile keeps the old days. Other workers follow within its TTL."""
     closed_days_clear()
     transaction.on_commit(closed_days_clear)
 

@@ -9,6 +9,11 @@ from django.shortcuts import render
 from . import queries
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """The demo city (or cities) with their districts, and the entry points that exist."""
+    return render(request, "core/home.html", {"cities": queries.cities_with_districts()})
+
+
 def organization_list(request: HttpRequest) -> HttpResponse:
     organizations = list(queries.public_organizations())
     return render(request, "org/organization_list.html", {"organizations": organizations})

@@ -9,18 +9,19 @@
   from its own receipt (민원처리법 제16조, 시행령 제16조), so nothing is computed here for it.
 - `closed_days(organization_id)`: the organisation's own closing days (org.ClosingDay), which
   the deadline counts like public holidays. Every intake asks, the Open311 fast path too, so
-  they are kept per process for `CLOSED_DAYS_TTL` seconds: a day added or removed reaches this
-  process at once (`org.services` clears the memo) and every other worker within the TTL."""
+  they are kept per process for `CLOSED_DAYS_TTL` seconds (`org.closing_days`, re-exported
+  here): a day added or removed reaches this process at once and every other worker within
+  the TTL."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable
 from datetime import date, datetime
 
 from sotong.core.calendar import Period, period_elapsed_fraction, petition_due
-from sotong.org.models import ClosingDay
+from sotong.org.closing_days import CLOSED_DAYS_TTL as CLOSED_DAYS_TTL
+from sotong.org.closing_days import closed_days as closed_days
+from sotong.org.closing_days import closed_days_clear as closed_days_clear
 
 from .models import Kind, KindPolicy
 
@@ -57,44 +58,6 @@ def period_text_for(organization_id: int, kind: str) -> str:
 
 def period_for(organization_id: int, kind: str) -> Period:
     return Period.parse(period_text_for(organization_id, kind))
-
-
-# Seconds a process keeps an organisation's closing days. A closing day is declared days ahead,
-# so a minute's delay in the other workers costs nothing; a query per intake would.
-CLOSED_DAYS_TTL = 60
-
-_closed_lock = threading.Lock()
-_closed_memo: dict[int, tuple[float, frozenset[date]]] = {}
-# Bumped by every clear: a lookup that read the table before a clear does not store what it
-# read after it (it would keep a removed day for a whole TTL).
-_closed_generation = 0
-
-
-def closed_days(organization_id: int) -> frozenset[date]:
-    """The organisation's own closing days (org.ClosingDay, all of them: a petition may be
-    entered with a past receipt), from this process's memo when it is younger than
-    `CLOSED_DAYS_TTL` seconds."""
-    now = time.monotonic()
-    with _closed_lock:
-        cached = _closed_memo.get(organization_id)
-        generation = _closed_generation
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    days = frozenset(
-        ClosingDay.objects.filter(organization_id=organization_id).values_list("day", flat=True)
-    )
-    with _closed_lock:
-        if generation == _closed_generation:
-            _closed_memo[organization_id] = (now + CLOSED_DAYS_TTL, days)
-    return days
-
-
-def closed_days_clear() -> None:
-    """Forgets this process's closing days (after a change, and between tests)."""
-    global _closed_generation
-    with _closed_lock:
-        _closed_generation += 1
-        _closed_memo.clear()
 
 
 def due_for(

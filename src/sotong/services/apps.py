@@ -12,8 +12,10 @@ class ServicesConfig(AppConfig):
             events_help,  # noqa: F401 - the services.help.* notification events
             events_services,  # noqa: F401 - the services.matched notification event
         )
+        from .digest_faq import register_faq_digest
         from .search import register_faq
         from .search_catalogue import register_services
 
         register_faq()
         register_services()
+        register_faq_digest()
