@@ -28,7 +28,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
@@ -138,18 +138,6 @@ ERROR_CODES = {
     429: "too_many_requests",
     500: "internal_error",
 }
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, str] = {}
-
-
-class ErrorOut(Schema):
-    """The shape of every error answer."""
-
-    error: ErrorDetail
 
 
 def error_response(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from sotong.api import ErrorOut
+from sotong.core.api_schema import ErrorOut
 
 from . import eligibility
 from .models import Service
