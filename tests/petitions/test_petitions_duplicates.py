@@ -129,10 +129,9 @@ def test_proposals_cluster_open_ungrouped_petitions(
 def test_detect_task_fills_tokens_and_reports(petition_factory, category):
     from sotong.petitions.tasks_routing import detect_duplicates
 
-    assert duplicates.detect_task is detect_duplicates
     first = _make(petition_factory, A)
     second = _make(petition_factory, B, tokens=False)
-    result = duplicates.detect_task.enqueue(second.pk)
+    result = detect_duplicates.enqueue(second.pk)
     assert result.return_value["candidates"][0][0] == first.pk
     second.refresh_from_db()
     assert "가로등" in second.tokens.split()

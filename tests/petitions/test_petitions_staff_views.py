@@ -659,8 +659,6 @@ def test_contracts_of_routing_and_duplicates_modules(
 ):
     """The case page calls `routing.suggest` and `duplicates.candidates` (P4) and keeps only
     candidates the viewer handles and that may still be grouped."""
-    import sys
-
     first = petition_factory(department=department, status=Status.ASSIGNED)
     same_department = petition_factory(
         title="같은 부서 비슷한 민원", department=department, status=Status.ASSIGNED
@@ -672,17 +670,12 @@ def test_contracts_of_routing_and_duplicates_modules(
         status=Status.ASSIGNED,
         is_public=False,
     )
-    monkeypatch.setitem(
-        sys.modules,
-        "sotong.petitions.duplicates",
-        SimpleNamespace(candidates=lambda p: [p, same_department, answered, elsewhere]),
+    monkeypatch.setattr(
+        "sotong.petitions.duplicates.candidates",
+        lambda p: [p, same_department, answered, elsewhere],
     )
     suggestion = SimpleNamespace(department=department, category=category, confidence=0.5)
-    monkeypatch.setitem(
-        sys.modules,
-        "sotong.petitions.routing",
-        SimpleNamespace(suggest=lambda p: [suggestion] * 5),
-    )
+    monkeypatch.setattr("sotong.petitions.routing.suggest", lambda p: [suggestion] * 5)
     staff_login(client, head)
     response = client.get(_case(first))
     body = response.content.decode()
@@ -694,6 +687,6 @@ def test_contracts_of_routing_and_duplicates_modules(
     def broken(p):
         raise RuntimeError("model missing")
 
-    monkeypatch.setitem(sys.modules, "sotong.petitions.routing", SimpleNamespace(suggest=broken))
+    monkeypatch.setattr("sotong.petitions.routing.suggest", broken)
     response = client.get(_case(first))
     assert response.status_code == 200 and "추천 없음" in response.content.decode()

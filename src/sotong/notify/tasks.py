@@ -67,14 +67,9 @@ def run_tick(*, now: datetime | None = None) -> dict[str, Any]:
     if delivery_paused():
         # Nothing starts and nobody is woken while an operator holds delivery (operations.py).
         return {"campaigns_started": 0, "woke": [], "rate_windows_pruned": 0, "paused": True}
-    started = 0
-    try:
-        from . import campaigns
-    except ImportError:
-        campaigns = None
-    start_due = getattr(campaigns, "campaign_start_due", None)
-    if start_due is not None:
-        started = start_due(now=now) or 0
+    from . import campaigns  # campaigns sends through the pipeline, which enqueues these tasks
+
+    started = campaigns.campaign_start_due(now=now) or 0
     woke: list[str] = []
     if pipeline.due_exists(now=now, urgent=True):
         pipeline.wake_workers(urgent=True)

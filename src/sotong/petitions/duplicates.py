@@ -19,7 +19,7 @@ and catches most rewordings.
 `MAX_SCAN` rows) and reads only tokens and coordinates. `proposals()` clusters recent ungrouped
 open petitions per category through an inverted index of their tokens (pairs sharing only very
 common words are never compared), not all pairs. The task `detect_duplicates` (in
-`tasks_routing.py`, exported here as `detect_task`) runs after each intake."""
+`tasks_routing.py`, which imports this module) runs after each intake."""
 
 from __future__ import annotations
 
@@ -245,11 +245,6 @@ def _linked_pairs(rows: list[_Row]) -> Iterable[tuple[int, int]]:
                 yield other.pk, row.pk
 
 
-# The task lives with the routing tasks (which import this module only when they run).
-from .tasks_routing import detect_duplicates  # noqa: E402
-
-detect_task = detect_duplicates
-
 
 __all__ = [
     "RADIUS_M",
@@ -257,8 +252,6 @@ __all__ = [
     "WINDOW",
     "Candidate",
     "candidates",
-    "detect_duplicates",
-    "detect_task",
     "distance_m",
     "proposals",
     "similarity",

@@ -77,8 +77,8 @@ from django.views.decorators.csrf import csrf_exempt
 from sotong.core.privacy.public import public_place, public_text
 from sotong.org.models import Organization
 
-from .models import OPEN_STATUSES, Board, Category, Channel, Kind, Open311Key, Petition, Status
-from .open311_directory import intake_lookup
+from .models import OPEN_STATUSES, Board, Category, Channel, Open311Key, Petition, Status
+from .open311_directory import OPEN311_BOARD_CODE, intake_lookup, open311_board
 from .open311_errors import has_nul_input, unreadable
 from .open311_format import (
     FORMATS,
@@ -98,7 +98,6 @@ logger = logging.getLogger(__name__)
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The last change of what this API offers (the discovery document's changeset).
 CHANGESET = "2026-01-05T00:00:00+09:00"
-OPEN311_BOARD_CODE = "open311"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 MAX_DESCRIPTION = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
@@ -141,24 +140,6 @@ def _param(request: HttpRequest, name: str) -> str:
     if value is None:
         value = request.GET.get(name, "")
     return value.strip()
-
-
-def open311_board(organization_id: int) -> Board | None:
-    """The board Open311 requests of this organisation go to (see the module docstring)."""
-    boards = list(
-        Board.objects.filter(
-            organization_id=organization_id, active=True, posting=Board.Posting.ANYONE
-        )
-        .select_related("organization", "department")
-        .order_by("order", "name", "id")
-    )
-    for board in boards:
-        if board.code == OPEN311_BOARD_CODE:
-            return board
-    for board in boards:
-        if Kind.REPORT in (board.kinds or []):
-            return board
-    return None
 
 
 def _serving_organization_ids() -> set[int]:

@@ -18,8 +18,11 @@ from django.conf import settings
 
 from . import deadlines
 from .models import Board, Category, Kind, Open311Key
-from .open311_keys import MAX_KEY_LENGTH, hash_key, open311_key_authenticate
+from .open311_keys import MAX_KEY_LENGTH, hash_key, on_key_revoked, open311_key_authenticate
 
+# The board Open311 requests go to: the organisation's board of this code, else its first public
+# board that takes reports (`open311_board`; open311.py's docstring explains the rule).
+OPEN311_BOARD_CODE = "open311"
 DEFAULT_TTL = 5.0
 # Bounded, so a client cycling through service codes cannot grow a worker's memory.
 MAX_ENTRIES = 1_000
@@ -65,9 +68,25 @@ def intake_lookup(raw_key: str | None, service_code: str) -> Intake | None:
     return intake
 
 
-def _load(key: Open311Key, service_code: str) -> Intake:
-    from .open311 import open311_board  # the board rule lives with the API's documentation
+def open311_board(organization_id: int) -> Board | None:
+    """The board Open311 requests of this organisation go to (see the module docstring)."""
+    boards = list(
+        Board.objects.filter(
+            organization_id=organization_id, active=True, posting=Board.Posting.ANYONE
+        )
+        .select_related("organization", "department")
+        .order_by("order", "name", "id")
+    )
+    for board in boards:
+        if board.code == OPEN311_BOARD_CODE:
+            return board
+    for board in boards:
+        if Kind.REPORT in (board.kinds or []):
+            return board
+    return None
 
+
+def _load(key: Open311Key, service_code: str) -> Intake:
     category = (
         Category.objects.filter(organization=key.organization, code=service_code, active=True)
         .select_related("department")
@@ -82,9 +101,16 @@ def _load(key: Open311Key, service_code: str) -> Intake:
     return Intake(key=key, category=category, board=board, kind=kind, period=period)
 
 
+@on_key_revoked
 def intake_directory_clear() -> None:
     with _lock:
         _entries.clear()
 
 
-__all__ = ["Intake", "intake_directory_clear", "intake_lookup"]
+__all__ = [
+    "OPEN311_BOARD_CODE",
+    "Intake",
+    "intake_directory_clear",
+    "intake_lookup",
+    "open311_board",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -77,6 +78,18 @@ def open311_key_create(
     return key, raw
 
 
+# What keeps keys in memory (the intake directory, which imports this module) registers here how
+# to forget them; a process that never loaded it holds no key to forget.
+_revoke_listeners: list[Callable[[], None]] = []
+
+
+def on_key_revoked(forget: Callable[[], None]) -> Callable[[], None]:
+    """Registers `forget`, called at once and on commit whenever a key is revoked."""
+    if forget not in _revoke_listeners:
+        _revoke_listeners.append(forget)
+    return forget
+
+
 @transaction.atomic
 def open311_key_revoke(*, actor: Any, key: Open311Key, reason: str = "") -> Open311Key:
     """Stops `key` for good (a new key is issued instead of reviving an old one)."""
@@ -88,10 +101,9 @@ def open311_key_revoke(*, actor: Any, key: Open311Key, reason: str = "") -> Open
     key.save(update_fields=["active"])
     # This process forgets the key at once (and again after the commit, in case a concurrent
     # request cached it meanwhile); the other workers within OPEN311_DIRECTORY_TTL.
-    from .open311_directory import intake_directory_clear
-
-    intake_directory_clear()
-    transaction.on_commit(intake_directory_clear)
+    for forget in _revoke_listeners:
+        forget()
+        transaction.on_commit(forget)
     audit_record(
         actor=actor,
         action="petitions.open311_key.revoke",

@@ -418,19 +418,12 @@ def _attach(petition: Petition, actor: Any, attachments: Iterable[Any], *, staff
 
 
 def _enqueue_duplicates(petition: Petition) -> None:
-    try:
-        from . import duplicates
-    except ImportError:
-        return
-    task = getattr(duplicates, "detect_duplicates", None) or getattr(
-        duplicates, "duplicates_detect", None
-    )
-    if task is None or not hasattr(task, "enqueue"):
-        return
     from sotong.core.tasks import enqueue_on_commit
 
+    from .tasks_routing import detect_duplicates
+
     try:
-        enqueue_on_commit(task, petition.pk)
+        enqueue_on_commit(detect_duplicates, petition.pk)
     except Exception:  # duplicate proposals are a help, never a reason to refuse a petition
         logger.exception("duplicate detection could not be queued")
 

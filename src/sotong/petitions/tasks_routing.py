@@ -4,7 +4,7 @@
   history (`routing.train`); run it nightly or after a reorganisation (`manage.py
   petitions_train_routing` does the same for one or every organisation).
 - `detect_duplicates(petition_id)` runs after each intake (`services.petition_submit` enqueues it
-  on commit; `duplicates.detect_task` is the same task): stores the petition's kiwi tokens when
+  on commit): stores the petition's kiwi tokens when
   they are missing and returns its near-duplicates, which the staff case page shows (it asks
   `duplicates.candidates` again, so nothing stale is ever shown).
 """

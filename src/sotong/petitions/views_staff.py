@@ -12,7 +12,6 @@ onto the form (the case page is shown again with status 400), its PermissionDeni
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -36,8 +35,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sotong.core.privacy.public import public_text
 from sotong.org.models import Organization
 
+from . import duplicates, permissions, queries, routing, services, stats
 from . import forms_staff as forms
-from . import permissions, queries, services, stats
 from .models import (
     OPEN_STATUSES,
     Answer,
@@ -267,23 +266,9 @@ def petition_new(request: HttpRequest) -> HttpResponse:
 # --- the case page -------------------------------------------------------------------------------
 
 
-def _optional(name: str):
-    """P4's `routing` / `duplicates` module, or None while it is not there (the page then says
-    "추천 없음"). An import error inside the module itself is not hidden."""
-    try:
-        return importlib.import_module(f"sotong.petitions.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"sotong.petitions.{name}":
-            raise
-        return None
-
-
 def _suggestions(petition: Petition) -> list | None:
-    """The routing suggester's top-3 departments with confidence and category, or None while
-    it is not available; a failing suggester never breaks the case page."""
-    routing = _optional("routing")
-    if routing is None:
-        return None
+    """The routing suggester's top-3 departments with confidence and category, or None when it
+    fails: a failing suggester never breaks the case page."""
     try:
         return list(routing.suggest(petition))[:3]
     except Exception:  # a suggestion is a help, not a must
@@ -296,10 +281,7 @@ GROUPABLE = (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS)
 
 def _candidates(user, petition: Petition) -> list[Petition] | None:
     """Near-duplicate candidates that `user` handles and that may still be grouped (open, not
-    waiting for approval, in no group), or None while the detector is not available."""
-    duplicates = _optional("duplicates")
-    if duplicates is None:
-        return None
+    waiting for approval, in no group), or None when the detector fails."""
     try:
         found = [p.pk for p in duplicates.candidates(petition) if p.pk != petition.pk]
     except Exception:  # a proposal is a help, not a must

@@ -19,6 +19,7 @@ from sotong.core import vocab
 from sotong.org.models import Organization
 
 from . import permissions_catalogue as permissions
+from .eligibility import rule_text
 from .models import EligibilityRule, SavedService, Service, ServiceLifeStage, ServiceView
 from .services_catalogue import FACETS
 
@@ -291,18 +292,14 @@ def service_for_user(user: Any, pk: int) -> Service:
 
 
 def rules_in_words(service: Service) -> list[str]:
-    """The service's structured criteria as sentences (eligibility.rule_text when there is one,
-    else the rule's own text or its kind)."""
-    try:
-        from .eligibility import rule_text
-    except ImportError:
-        rule_text = None
+    """The service's structured criteria as sentences (the rule's own text, else
+    eligibility.rule_text, else its kind)."""
     texts = []
     for rule in EligibilityRule.objects.filter(service=service).order_by("order", "pk"):
         text = ""
         if rule.text:
             text = rule.text
-        elif rule_text is not None:
+        else:
             try:
                 text = str(rule_text(rule))
             except Exception:  # a page must not fail on one odd rule

@@ -22,6 +22,7 @@ from sotong.core import vocab
 from sotong.core.audit import audit_record, diff, snapshot
 
 from . import permissions_catalogue as permissions
+from .eligibility import rule_validate
 from .models import (
     EligibilityRule,
     Parameter,
@@ -152,14 +153,6 @@ def facet_values(service: Service, name: str) -> list[str]:
     return vocab.from_mask(FACETS[name], getattr(service, name))
 
 
-def _rule_validator():
-    try:
-        from .eligibility import rule_validate
-    except ImportError:  # the eligibility part is not there yet
-        return None
-    return rule_validate
-
-
 def clean_rules(rules: Any) -> list[dict[str, Any]]:
     """Rules as `[{"kind", "params", "text"}]`, each checked by `eligibility.rule_validate`;
     errors come back under "rules", each naming the rule's number."""
@@ -167,7 +160,6 @@ def clean_rules(rules: Any) -> list[dict[str, Any]]:
         return []
     if isinstance(rules, Mapping) or not isinstance(rules, Iterable):
         raise ValidationError({"rules": _("자격 기준은 목록으로 주세요.")})
-    validate = _rule_validator()
     cleaned: list[dict[str, Any]] = []
     errors: list[str] = []
     kinds = dict(EligibilityRule.Kind.choices)
@@ -195,15 +187,14 @@ def clean_rules(rules: Any) -> list[dict[str, Any]]:
                 _("%(n)d번째 자격 기준: 설명은 200자까지 쓸 수 있습니다.") % {"n": number}
             )
             continue
-        if validate is not None:
-            try:
-                params = validate(kind, dict(params))
-            except ValidationError as exc:
-                errors.append(
-                    _("%(n)d번째 자격 기준(%(kind)s): %(message)s")
-                    % {"n": number, "kind": kinds[kind], "message": " ".join(exc.messages)}
-                )
-                continue
+        try:
+            params = rule_validate(kind, dict(params))
+        except ValidationError as exc:
+            errors.append(
+                _("%(n)d번째 자격 기준(%(kind)s): %(message)s")
+                % {"n": number, "kind": kinds[kind], "message": " ".join(exc.messages)}
+            )
+            continue
         cleaned.append({"kind": kind, "params": dict(params), "text": text})
     if errors:
         raise ValidationError({"rules": errors})

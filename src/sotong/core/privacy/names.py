@@ -357,7 +357,7 @@ def _kiwi() -> Any:
     global _analyser
     if _analyser is None:
         try:
-            from sotong.core.search.analyzer import kiwi
+            from sotong.core.kiwi import kiwi
 
             kiwi()
             _analyser = kiwi

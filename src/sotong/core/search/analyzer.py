@@ -23,14 +23,14 @@ letters and digits only (str.isalnum), which is what lets the index store them s
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
+
+from sotong.core.kiwi import kiwi
 
 # A token longer than this is a URL, a hash or a cat on the keyboard, not a word anyone searches.
 MAX_TOKEN_CHARS = 40
@@ -94,31 +94,6 @@ _INVISIBLE_RE = re.compile(
 _NOT_COMPAT_JAMO_RE = re.compile("[^\u3131-\u318e]+")
 _COMPAT_JAMO_RE = re.compile("[\u3131-\u318e]")
 _ALNUM_RUN_RE = re.compile(r"[^\W_]+")
-
-_kiwi: Any = None
-_kiwi_pid: int | None = None
-_kiwi_lock = threading.Lock()
-
-
-def kiwi() -> Any:
-    """The process's one Kiwi instance, loaded on first use (about two seconds and 100 MB).
-
-    Loading is serialised by a lock; analysis itself is thread-safe in kiwi (its own worker
-    pool, one thread per core, analyses a batch by calling one instance from many threads). A
-    forked child loads its own copy instead of inheriting one whose pool did not survive the
-    fork."""
-    global _kiwi, _kiwi_pid
-    pid = os.getpid()
-    if _kiwi is None or _kiwi_pid != pid:
-        with _kiwi_lock:
-            if _kiwi is None or _kiwi_pid != pid:
-                from kiwipiepy import Kiwi
-
-                # Without the multi-word dictionary: it would give "해리 포터와 마법사의 돌" as one
-                # proper noun, and search needs the words.
-                _kiwi = Kiwi(load_multi_dict=False)
-                _kiwi_pid = pid
-    return _kiwi
 
 
 def normalize(text: str) -> str:

@@ -50,6 +50,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from sotong.notify.sms import byte_length, message_type
+
 from .base import Outcome, Outgoing, Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -147,36 +149,6 @@ def webhook_headers(secret: str, body: bytes, *, timestamp: str | None = None) -
     }
 
 
-# --- message type ---------------------------------------------------------------------------
-
-
-def _byte_length(text: str) -> int:
-    try:
-        from sotong.notify.sms import byte_length
-    except ImportError:
-        # As Korean carriers count (EUC-KR/CP949): ASCII 1 byte, anything else 2.
-        return sum(1 if ord(ch) < 128 else 2 for ch in text)
-    return byte_length(text)
-
-
-def message_type(text: str, subject: str = "") -> str:
-    """Message type "SMS" or "LMS" for a text: `sms.message_type`, with a fallback of the same rule for
-    when that module cannot be imported. Raises ValidationError (ValueError in the fallback)
-    beyond the LMS limit."""
-    try:
-        from sotong.notify.sms import message_type as h4_message_type
-    except ImportError:
-        h4_message_type = None
-    if h4_message_type is not None:
-        return h4_message_type(text, subject)
-    size = _byte_length(text)
-    if size <= SMS_MAX_BYTES and not subject:
-        return "SMS"
-    if size <= LMS_MAX_BYTES:
-        return "LMS"
-    raise ValueError("text too long for LMS")
-
-
 # --- the transport --------------------------------------------------------------------------
 
 
@@ -264,7 +236,7 @@ class SolapiTransport(Transport):
                 "variables": {f"#{{{k}}}": str(v) for k, v in item.kakao.variables.items()},
                 "disableSms": False,
             }
-            if _byte_length(text) > SMS_MAX_BYTES and item.subject:
+            if byte_length(text) > SMS_MAX_BYTES and item.subject:
                 payload["subject"] = item.subject
         else:
             payload["type"] = message_type(item.body, item.subject)
