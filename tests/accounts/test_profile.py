@@ -187,12 +187,12 @@ def test_messages_are_english_when_english_is_chosen(client, resident, dongs, se
 
 @pytest.mark.django_db
 def test_the_profile_page_reads_a_fixed_number_of_rows(
-    client, resident, dongs, django_assert_max_num_queries
+    client, resident, dongs, django_assert_num_queries
 ):
     client.force_login(resident)
     client.post(reverse("accounts:profile"), _valid(dongs))
 
-    with django_assert_max_num_queries(8):
+    with django_assert_num_queries(8):
         response = client.get(reverse("accounts:profile"))
 
     assert response.status_code == 200

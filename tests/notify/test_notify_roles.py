@@ -51,12 +51,12 @@ def test_only_the_organisations_managers_grant(request, who, officer):
 
 @pytest.mark.django_db
 def test_roles_held_through_a_group_are_shown(
-    manager, officer, district, django_assert_max_num_queries
+    manager, officer, district, django_assert_num_queries
 ):
     group = Group.objects.create(name="알림 담당")
     group.permissions.add(Permission.objects.get(codename="send_campaign"))
     officer.groups.add(group)
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(3):
         rows = {row.staff.user_id: row for row in staff_roles(district)}
     assert rows[officer.pk].campaigns_by_group and not rows[officer.pk].campaigns
     assert not rows[manager.pk].campaigns_by_group

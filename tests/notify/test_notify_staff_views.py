@@ -771,11 +771,10 @@ def sent_campaign(campaign_factory, subscriber_factory, resident):
     return campaign
 
 
-def test_report_page(
-    client, staff_login, notify_staff, sent_campaign, django_assert_max_num_queries
-):
+def test_report_page(client, staff_login, notify_staff, sent_campaign, django_assert_num_queries):
     staff_login(client, notify_staff)
-    response = client.get(reverse("notify:staff_campaign_report", args=[sent_campaign.pk]))
+    with django_assert_num_queries(18):
+        response = client.get(reverse("notify:staff_campaign_report", args=[sent_campaign.pk]))
     assert response.status_code == 200
     body = response.content.decode()
     assert "알림 2명 · 알림 구독 신청 1명 (50%)" in body

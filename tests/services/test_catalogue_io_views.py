@@ -42,8 +42,8 @@ def test_staff_without_permission_is_refused(client, officer, resident, staff_lo
     assert client.get(reverse("services:import")).status_code == 403
 
 
-def test_upload_page(manager_client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(15):
+def test_upload_page(manager_client, django_assert_num_queries):
+    with django_assert_num_queries(10):
         response = manager_client.get(reverse("services:import"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -132,7 +132,7 @@ def test_size_and_row_limits(manager_client, monkeypatch):
 
 
 def test_status_page_while_running_polls(
-    manager_client, district, manager, django_assert_max_num_queries
+    manager_client, district, manager, django_assert_num_queries
 ):
     run = CatalogueImport.objects.create(
         organization=district,
@@ -142,7 +142,7 @@ def test_status_page_while_running_polls(
         done=4,
         created_by=manager,
     )
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(9):
         response = manager_client.get(reverse("services:import_status", args=[run.pk]))
     page = response.content.decode()
     assert 'value="4"' in page and "40%" in page

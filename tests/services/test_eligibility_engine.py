@@ -298,7 +298,7 @@ def test_a_broken_stored_rule_is_unknown(db):
     assert match.status == "maybe" and match.reasons[0].met is None
 
 
-def test_match_services_order_and_published_only(seodaemun, django_assert_max_num_queries):
+def test_match_services_order_and_published_only(seodaemun, django_assert_num_queries):
     pension_parameters()
     service("가 대상아님", rules=[("age", {"max": 30})])
     service("나 기준확인")
@@ -313,7 +313,7 @@ def test_match_services_order_and_published_only(seodaemun, django_assert_max_nu
         order=9,
     )
     answers = clean(age=70, organization="서대문구")
-    with django_assert_max_num_queries(4):
+    with django_assert_num_queries(3):
         results = match_services(answers)
     assert [(m.service.name, m.status) for m in results] == [
         ("라 받음", "eligible"),
