@@ -107,13 +107,13 @@ def _swapped(owner: Any, name: str, value: Any) -> Iterator[None]:
 
 @contextmanager
 def _history(clock: _Clock) -> Iterator[None]:
-    from sotong.core.search import indexing
+    from sotong.core.search import tasks as search_tasks
 
     with ExitStack() as stack:
         stack.enter_context(_swapped(services, "_now", clock))
         stack.enter_context(_swapped(services, "_notify", _nothing))
         stack.enter_context(_swapped(services, "_enqueue_duplicates", _nothing))
-        stack.enter_context(_swapped(indexing, "index_object", _nothing))
+        stack.enter_context(_swapped(search_tasks, "index_object", _nothing))
         yield
 
 

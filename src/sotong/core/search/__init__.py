@@ -21,8 +21,9 @@ from sotong.core.search.registry import (
 )
 
 if TYPE_CHECKING:
-    from sotong.core.search.indexing import index_object, index_objects, reindex, remove_object
+    from sotong.core.search.indexing import index_objects, reindex
     from sotong.core.search.query import Hit, SearchPage, category_choices, search
+    from sotong.core.search.tasks import index_object, remove_object
 
 __all__ = [
     "DocumentType",
@@ -43,10 +44,10 @@ __all__ = [
 ]
 
 _LAZY = {
-    "index_object": "indexing",
+    "index_object": "tasks",
     "index_objects": "indexing",
     "reindex": "indexing",
-    "remove_object": "indexing",
+    "remove_object": "tasks",
     "Hit": "query",
     "SearchPage": "query",
     "category_choices": "query",

@@ -2,9 +2,9 @@
 (extract, analyse), the background tasks' work, and the full rebuild.
 
 Every change reaches the index through a task that runs after the change commits
-(`index_object` / `remove_object`, called by the registry's save and delete hooks). The task
-reads the object again, so it always indexes what is in the database when it runs, and running
-it twice does no harm."""
+(`tasks.index_object` / `tasks.remove_object`, called by the registry's save and delete hooks).
+The task reads the object again, so it always indexes what is in the database when it runs, and
+running it twice does no harm."""
 
 from __future__ import annotations
 
@@ -26,35 +26,12 @@ from sotong.core.search.registry import (
     Visibility,
     get_type,
     registered_types,
-    types_for_model,
 )
 
 logger = logging.getLogger(__name__)
 
 MAX_URL_CHARS = 500
 MAX_CATEGORY_CHARS = 100
-
-
-def index_object(obj: Model, *, saved: bool = False) -> None:
-    """Re-index `obj` in the background once the current transaction commits (at once when there
-    is none). An object outside its type's queryset is removed from the index instead. `saved`:
-    called for a save, which a type may skip (`DocumentType.index_on_save`)."""
-    from sotong.core.search.tasks import index_document
-    from sotong.core.tasks import enqueue_on_commit
-
-    for doctype in types_for_model(type(obj)):
-        if saved and not doctype.index_on_save(obj):
-            continue
-        enqueue_on_commit(index_document, doctype.name, str(obj.pk))
-
-
-def remove_object(obj: Model) -> None:
-    """Remove `obj` from the index in the background once the current transaction commits."""
-    from sotong.core.search.tasks import remove_document
-    from sotong.core.tasks import enqueue_on_commit
-
-    for doctype in types_for_model(type(obj)):
-        enqueue_on_commit(remove_document, doctype.name, str(obj.pk))
 
 
 def sync_document(type_name: str, object_id: str) -> str:

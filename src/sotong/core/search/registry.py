@@ -230,16 +230,19 @@ def _dispatch_uid(model: type[Model]) -> str:
     return f"sotong.core.search.{model._meta.label_lower}"
 
 
-def _on_save(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
-    # Fixtures (loaddata) arrive raw and possibly half-related: `search_reindex` indexes them.
-    if raw:
-        return
-    from sotong.core.search.indexing import index_object
+# What a save or a delete of a registered object does: `tasks.on_save` / `tasks.on_delete`,
+# handed over by `SearchConfig.ready()` (tasks, which queues the work, imports this module).
+_hooks: dict[str, Callable[..., None]] = {}
 
-    index_object(instance, saved=True)
+
+def connect_hooks(*, on_save: Callable[..., None], on_delete: Callable[..., None]) -> None:
+    _hooks["save"] = on_save
+    _hooks["delete"] = on_delete
+
+
+def _on_save(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    _hooks["save"](sender, instance, **kwargs)
 
 
 def _on_delete(sender: type[Model], instance: Model, **kwargs: Any) -> None:
-    from sotong.core.search.indexing import remove_object
-
-    remove_object(instance)
+    _hooks["delete"](sender, instance, **kwargs)
