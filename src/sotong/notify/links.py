@@ -4,7 +4,7 @@
 The token is short, because SMS bytes cost: the delivery id in base 62, a dot, and 10 characters
 (60 bits) of an HMAC over (delivery id, URL) keyed by SECRET_KEY — about 18 characters. The URL
 itself is not in the token: the view takes the URLs the delivery's message may contain
-(`messages.linkable_urls`) and follows the one whose signature matches. So the redirector is not
+(`linkable_urls`) and follows the one whose signature matches. So the redirector is not
 an open redirect — only an address that was in a message we sent, to that recipient, can be
 reached through it — and a forged or altered token is a 404."""
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.db import transaction
@@ -21,13 +23,39 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_safe
 
-from .models import Click, Delivery
+from .models import Campaign, Click, Delivery
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SALT = "sotong.notify.links"
 SIGNATURE_LENGTH = 10
 # Click.url holds 500 characters; a longer address stays as it is, untracked.
 MAX_URL_LENGTH = 500
+URL_RE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+")
+URL_TRAILING = ".,;:!?"
+
+
+def find_urls(text: str) -> list[str]:
+    return [match.rstrip(URL_TRAILING) for match in URL_RE.findall(text or "")]
+
+
+def linkable_urls(delivery: Delivery) -> set[str]:
+    """The addresses a tracked link of this delivery's message may lead to."""
+    campaign = delivery.campaign if delivery.campaign_id else None
+    if campaign is None:
+        return set()
+    return set(campaign_urls(campaign))
+
+
+def campaign_urls(campaign: Campaign) -> frozenset[str]:
+    texts = [campaign.subject, campaign.body, campaign.sms_body]
+    texts += [str(value) for value in (campaign.kakao_variables or {}).values()]
+    found: set[str] = set()
+    for text in texts:
+        found.update(find_urls(text))
+    for item in campaign.digest_items or ():
+        if isinstance(item, Mapping) and item.get("url"):
+            found.update(find_urls(str(item["url"])))
+    return frozenset(url for url in found if len(url) <= MAX_URL_LENGTH)
 
 
 def _b62(number: int) -> str:
@@ -100,8 +128,6 @@ def resolve_token(token: str) -> tuple[Delivery, str] | None:
     )
     if delivery is None:
         return None
-    from .messages import linkable_urls
-
     for url in linkable_urls(delivery):
         if constant_time_compare(_signature(delivery_id, url), signature):
             return delivery, url

@@ -61,21 +61,14 @@ SUBSCRIBER_VARIABLES = frozenset({"organization", "dong", "title", "unsubscribe_
 NEWSLETTER_VARIABLES = SUBSCRIBER_VARIABLES | {"digest"}
 AD_PREFIX = "(광고)"
 
+
 # Links: ASCII URL characters only, so Korean text right after a link is not taken into it;
 # trailing punctuation belongs to the sentence.
-URL_RE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+")
-_TRAILING = ".,;:!?"
-
-
 class Unsendable(Exception):
     def __init__(self, code: str, detail: str = ""):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail[:300]
-
-
-def find_urls(text: str) -> list[str]:
-    return [match.rstrip(_TRAILING) for match in URL_RE.findall(text or "")]
 
 
 def _track(text: str, delivery_id: int, known: frozenset[str]) -> str:
@@ -84,12 +77,12 @@ def _track(text: str, delivery_id: int, known: frozenset[str]) -> str:
 
     def replace(match: re.Match) -> str:
         raw = match.group(0)
-        url = raw.rstrip(_TRAILING)
+        url = raw.rstrip(links.URL_TRAILING)
         if url not in known:
             return raw
         return links.tracked_url(delivery_id, url) + raw[len(url) :]
 
-    return URL_RE.sub(replace, text)
+    return links.URL_RE.sub(replace, text)
 
 
 # --- small process caches ------------------------------------------------------------------
@@ -296,26 +289,6 @@ def _compile_or_none(text: str) -> Compiled | None:
     return template_compile(text) if text else None
 
 
-def linkable_urls(delivery: Delivery) -> set[str]:
-    """The addresses a tracked link of this delivery's message may lead to."""
-    campaign = delivery.campaign if delivery.campaign_id else None
-    if campaign is None:
-        return set()
-    return set(campaign_urls(campaign))
-
-
-def campaign_urls(campaign: Campaign) -> frozenset[str]:
-    texts = [campaign.subject, campaign.body, campaign.sms_body]
-    texts += [str(value) for value in (campaign.kakao_variables or {}).values()]
-    found: set[str] = set()
-    for text in texts:
-        found.update(find_urls(text))
-    for item in campaign.digest_items or ():
-        if isinstance(item, Mapping) and item.get("url"):
-            found.update(find_urls(str(item["url"])))
-    return frozenset(url for url in found if len(url) <= links.MAX_URL_LENGTH)
-
-
 def _campaign_content(campaign: Campaign) -> _CampaignContent:
     version = (campaign.pk, campaign.updated_at)
     content = _campaigns.get(campaign.pk)
@@ -351,7 +324,7 @@ def _build_campaign_content(campaign: Campaign, version: tuple) -> _CampaignCont
         kakao_body=None,
         kakao_code=kakao_template.kakao_template_code if kakao_template else "",
         kakao_variables=dict(campaign.kakao_variables or {}),
-        linkable=campaign_urls(campaign),
+        linkable=links.campaign_urls(campaign),
         digest=_digest_entries(campaign.digest_items) if newsletter else None,
         uses_digest=False,
         sms_uses_digest=False,
