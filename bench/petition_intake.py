@@ -1,8 +1,9 @@
-"""Intake throughput of the Open311 API (issue 5, "Measured"): petitions posted concurrently to
-`POST /open311/v2/requests.xml`, served by gunicorn as in production, against a minimal Django
-view that inserts one row, served the same way in the same run.
+"""Intake throughput of the Open311 API (issue 5, "Measured"; issue 12, point 7): petitions
+posted concurrently to `POST /open311/v2/requests.xml` by wrk, served by gunicorn as in
+production, against a view that inserts one row, served the same way in the same run, both bare
+(no application, no middleware) and inside sotong.
 
-    .venv/bin/python bench/petition_intake.py --seconds 30 --concurrency 32
+    apt-get install -y wrk   # the load generator (Debian package)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/petition_intake.py --seconds 30 --concurrency 32
 
@@ -12,28 +13,27 @@ PostgreSQL server of DATABASE_URL, dropped at the end; see bench/search_quality.
    required list attribute), the board `open311` and an API key (`open311_key_create`), and the
    baseline's table `bench_baseline` (id, body, created_at);
 2. starts gunicorn with the project's `gunicorn.conf.py` (sync workers, `WEB_CONCURRENCY`
-   workers — by default the config's 2 × CPUs + 1 — as `make demo` runs it), settings
-   `bench/petition_intake_settings.py` = the application's settings plus the baseline URL, the
-   database task backend (a queued task is a row, as in a one-machine install; no worker runs
-   during the measurement), logs to a file in a temporary directory;
-3. posts from `--clients` processes with `--concurrency` threads in all, each a new HTTP
-   connection per request (gunicorn's sync workers close it anyway): first to the baseline
-   (`POST /bench/baseline` with the same form body), then to Open311 (`POST
-   /open311/v2/requests.xml`: a distinct description, place and contact each, an
-   `Idempotency-Key` header each). Each phase warms up for `--warmup` seconds, then is timed
-   for `--seconds`; only 200 answers count, anything else is reported;
+   workers — by default the config's 2 × CPUs + 1 — as `make demo` runs it) on the bare Django
+   of `petition_intake_bare.py`, and runs wrk against its `POST /bench/baseline` ("bare");
+3. starts it again on the application (`petition_intake_settings.py`: sotong's settings plus the
+   baseline URL, served on the lean path of API requests, and the database task backend: a
+   queued task is a row, no worker runs during the measurement), and runs wrk against
+   `/bench/baseline` ("baseline"), then `/open311/v2/requests.xml` ("open311");
+   each wrk run: `--concurrency` connections in `--clients` threads, a Lua script giving every
+   POST a distinct description, contact and `Idempotency-Key`; `--warmup` seconds untimed, then
+   `--seconds` timed; answers of 400 and more and socket errors are reported;
 4. checks that every counted Open311 answer became a petition, and prints as its last line
-   `intake: X req/s p99 Y ms (baseline Z req/s, ratio R)`, with R = X / Z.
+   `intake: X req/s p99 Y ms (baseline Z req/s, ratio R; bare B req/s, intake/bare R1,
+   baseline/bare R2)`.
 
-It measures and never asserts; the goals (issue 5) on PostgreSQL are ≥ 400 req/s, p99 < 150 ms
-and a ratio ≥ 0.5. Client, server and database share the machine: the figures move with its
-load, as the line before the figure says (load average)."""
+It measures and never asserts; the goals (issue 12) on PostgreSQL are intake/bare ≥ 0.5 with
+p99 < 150 ms, and baseline/bare ≥ 0.8. Client, server and database share the machine: the
+figures move with its load, as the line before the figure says (load average)."""
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import multiprocessing
 import os
 import random
 import shutil
@@ -42,7 +42,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -59,6 +58,7 @@ SERVICE = "street-light"
 INTAKE_PATH = "/open311/v2/requests.xml"
 BASELINE_PATH = "/bench/baseline"
 REQUEST_TIMEOUT = 60.0
+WRK = "wrk"
 SERVER_START_TIMEOUT = 90.0
 PLACES = ("을지로", "퇴계로", "충무로", "명동길", "다산로", "청계천로", "소공로", "세종대로")
 PROBLEMS = (
@@ -135,11 +135,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int | None, var_dir: Path) -> subprocess.Popen:
+def start_server(
+    port: int, workers: int | None, var_dir: Path, *, bare: bool = False
+) -> subprocess.Popen:
+    """gunicorn with the project's gunicorn.conf.py: the application (with the baseline URL), or
+    with `bare` the bare Django of petition_intake_bare.py."""
     env = os.environ.copy()
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "petition_intake_settings",
+            "DJANGO_SETTINGS_MODULE": "petition_intake_bare"
+            if bare
+            else "petition_intake_settings",
             "PYTHONPATH": os.pathsep.join(
                 [str(BENCH_DIR), str(ROOT / "src"), env.get("PYTHONPATH", "")]
             ),
@@ -152,11 +158,11 @@ def start_server(port: int, workers: int | None, var_dir: Path) -> subprocess.Po
     )
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
-    log = open(var_dir / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
+    log = open(var_dir / "gunicorn.log", "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(  # noqa: S603 - the checkout's own gunicorn
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "sotong.wsgi:application",
+            "django.core.wsgi:get_wsgi_application()" if bare else "sotong.wsgi:application",
             "-c",
             str(ROOT / "gunicorn.conf.py"),
         ],
@@ -175,8 +181,8 @@ def wait_for_server(port: int, server: subprocess.Popen, var_dir: Path) -> None:
             raise SystemExit(f"gunicorn stopped:\n{tail(var_dir / 'gunicorn.log')}")
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=5)
-            connection.request("GET", "/open311/v2/discovery.json")
-            if connection.getresponse().status == 200:
+            connection.request("GET", BASELINE_PATH)  # a 405 from either server: it is up
+            if connection.getresponse().status == 405:
                 return
         except OSError:
             pass
@@ -203,119 +209,130 @@ def tail(path: Path, lines: int = 40) -> str:
 
 # --- load ----------------------------------------------------------------------------------
 
+# wrk's Lua script: every request a distinct description, contact and Idempotency-Key (`tag`,
+# the wrk thread and a counter), so that no post is a replay; done() prints the figures.
+LUA = """
+local path, prefixes, tag = "%(path)s", {%(prefixes)s}, "%(tag)s"
+local counter = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+function request()
+  counter = counter + 1
+  local n = tag .. thread_id .. "-" .. counter
+  local body = prefixes[counter %% #prefixes + 1] .. "+" .. n .. "&email=bench" .. n .. "%%40example.kr"
+  local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Idempotency-Key"] = n}
+  return wrk.format("POST", path, headers, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
 
-def form_body(api_key: str, tag: str, n: int, rng: random.Random) -> bytes:
-    place = rng.choice(PLACES)
-    return urlencode(
-        {
+
+def body_prefixes(api_key: str, count: int = 16) -> list[str]:
+    """Form bodies but the end of the description and the email, which the script appends."""
+    rng = random.Random(7)
+    prefixes = []
+    for _ in range(count):
+        place = rng.choice(PLACES)
+        fields = {
             "api_key": api_key,
             "service_code": SERVICE,
             "lat": f"{37.55 + rng.random() * 0.02:.6f}",
             "long": f"{126.97 + rng.random() * 0.03:.6f}",
             "address_string": f"서울 중구 {place} {rng.randint(1, 300)}",
-            "description": f"{place} {rng.randint(1, 300)} 앞 {rng.choice(PROBLEMS)} ({tag}-{n})",
-            "email": f"bench{tag}-{n}@example.kr",
             "first_name": "길동",
             "last_name": "홍",
             "attribute[state]": rng.choice(("off", "blink")),
+            "description": f"{place} {rng.randint(1, 300)} 앞 {rng.choice(PROBLEMS)}",
         }
-    ).encode()
+        prefixes.append(urlencode(fields))
+    return prefixes
 
 
-def _client_thread(
-    port: int,
-    path: str,
-    api_key: str,
-    tag: str,
-    start: float,
-    warm_end: float,
-    end: float,
-    out: list,
-    errors: dict,
-) -> None:
-    rng = random.Random(tag)
-    n = 0
-    while time.time() < start:
-        time.sleep(0.001)
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    while True:
-        sent = time.time()
-        if sent >= end:
-            return
-        n += 1
-        body = form_body(api_key, tag, n, rng)
-        headers["Idempotency-Key"] = f"{tag}-{n}"
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
-            connection.request("POST", path, body, headers)
-            answer = connection.getresponse()
-            answer.read()
-            status = answer.status
-            connection.close()
-        except OSError as error:
-            status = type(error).__name__
-        done = time.time()
-        if sent < warm_end or done > end:
-            continue  # only what was sent and answered within the timed window counts
-        if status == 200:
-            out.append(done - sent)
-        else:
-            errors[status] = errors.get(status, 0) + 1
-
-
-def _client_process(args: tuple) -> tuple[list[float], dict]:
-    port, path, api_key, index, threads, start, warm_end, end = args
-    latencies: list[float] = []
-    errors: dict = {}
-    workers = [
-        threading.Thread(
-            target=_client_thread,
-            args=(port, path, api_key, f"{index}.{t}", start, warm_end, end, latencies, errors),
-        )
-        for t in range(threads)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return latencies, errors
+def run_wrk(
+    port: int, path: str, script: Path, *, seconds: float, concurrency: int, threads: int
+) -> tuple[float, float, float, int, dict]:
+    """(req/s, p50 ms, p99 ms, count of 2xx/3xx answers, errors) of one wrk run."""
+    threads = max(1, min(threads, concurrency))
+    result = subprocess.run(  # noqa: S603 - wrk from the system
+        [
+            WRK,
+            f"-t{threads}",
+            f"-c{concurrency}",
+            f"-d{max(1, round(seconds))}s",
+            f"--timeout={REQUEST_TIMEOUT:g}s",
+            "-s",
+            str(script),
+            f"http://{HOST}:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if result.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed:\n{result.stdout}\n{result.stderr}")
+    requests, duration_us, p50, p99, status_errors, socket_errors = map(int, line.split()[1:])
+    errors = {}
+    if status_errors:
+        errors["HTTP ≥ 400"] = status_errors
+    if socket_errors:
+        errors["socket"] = socket_errors
+    return (
+        requests / (duration_us / 1e6),
+        p50 / 1000,
+        p99 / 1000,
+        requests - status_errors,
+        errors,
+    )
 
 
 def run_phase(
     port: int,
     path: str,
     api_key: str,
+    var_dir: Path,
     *,
     seconds: float,
     warmup: float,
     concurrency: int,
     clients: int,
-    phase: str,
+    tag: str,
 ) -> tuple[float, float, float, int, dict]:
-    """(req/s, p50 ms, p99 ms, count, errors) of `seconds` of posting after a warm-up."""
-    clients = max(1, min(clients, concurrency))
-    start = time.time() + 0.5
-    warm_end = start + warmup
-    end = warm_end + seconds
-    shares = [
-        concurrency // clients + (1 if i < concurrency % clients else 0) for i in range(clients)
-    ]
-    jobs = [
-        (port, path, api_key, f"{phase}{i}", share, start, warm_end, end)
-        for i, share in enumerate(shares)
-    ]
-    with multiprocessing.get_context("fork").Pool(clients) as pool:
-        results = pool.map(_client_process, jobs)
-    latencies = sorted(latency for part, _errors in results for latency in part)
+    """wrk for `warmup` seconds (not counted), then for `seconds`: the second run's figures."""
+    prefixes = ", ".join(f'"{p}"' for p in body_prefixes(api_key))
+    runs = [("w", warmup), ("t", seconds)] if warmup > 0 else [("t", seconds)]
+    for run, length in runs:
+        script = var_dir / f"{tag}{run}.lua"
+        script.write_text(LUA % {"path": path, "prefixes": prefixes, "tag": f"{tag}{run}"})
+        figures = run_wrk(
+            port, path, script, seconds=length, concurrency=concurrency, threads=clients
+        )
+    return figures
+
+
+def combine(rounds: list[tuple]) -> tuple[float, float, float, int, dict]:
+    """One phase's rounds as one: requests over time, the mean p50, the highest p99."""
+    seconds = sum(r[3] / r[0] for r in rounds if r[0])
+    count = sum(r[3] for r in rounds)
     errors: dict = {}
-    for _part, part_errors in results:
-        for key, count in part_errors.items():
-            errors[key] = errors.get(key, 0) + count
-    if not latencies:
-        return 0.0, 0.0, 0.0, 0, errors
-    p50 = latencies[len(latencies) // 2] * 1000
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return len(latencies) / seconds, p50, p99, len(latencies), errors
+    for r in rounds:
+        for key, n in r[4].items():
+            errors[key] = errors.get(key, 0) + n
+    return (
+        count / seconds if seconds else 0.0,
+        sum(r[1] for r in rounds) / len(rounds),
+        max(r[2] for r in rounds),
+        count,
+        errors,
+    )
 
 
 def _describe(errors: dict) -> str:
@@ -324,20 +341,78 @@ def _describe(errors: dict) -> str:
     return "errors " + ", ".join(f"{key}×{count}" for key, count in sorted(errors.items(), key=str))
 
 
+def _line(name: str, figures: tuple) -> str:
+    rate, p50, p99, count, errors = figures
+    return (
+        f"{name}: {rate:.0f} req/s p50 {p50:.1f} ms p99 {p99:.1f} ms "
+        f"({count} answered, {_describe(errors)})"
+    )
+
+
+def measure(args, api_key: str, var_dir: Path, warmup: float) -> dict[str, tuple]:
+    """Both servers up at once, the three phases in turn, `--rounds` times: a load that grows or
+    falls during the run (the bench's own: table and WAL growth, autovacuum) meets each alike."""
+    servers = {}
+    try:
+        for bare in (True, False):
+            directory = var_dir / ("bare" if bare else "app")
+            directory.mkdir()
+            port = free_port()
+            servers[bare] = (
+                port,
+                directory,
+                start_server(port, args.workers, directory, bare=bare),
+            )
+        for port, directory, server in servers.values():
+            wait_for_server(port, server, directory)
+        phases = [("bare", True, BASELINE_PATH), ("baseline", False, BASELINE_PATH)]
+        phases.append(("open311", False, INTAKE_PATH))
+        results: dict[str, list] = {name: [] for name, _bare, _path in phases}
+        for round_ in range(args.rounds):
+            for name, bare, path in phases:
+                port, directory, _server = servers[bare]
+                results[name].append(
+                    run_phase(
+                        port,
+                        path,
+                        api_key,
+                        directory,
+                        seconds=args.seconds / args.rounds,
+                        warmup=warmup if round_ == 0 else 0,
+                        concurrency=args.concurrency,
+                        clients=args.clients,
+                        tag=f"{name[0]}{round_}",
+                    )
+                )
+        figures = {name: combine(rounds) for name, rounds in results.items()}
+        for name, phase_figures in figures.items():
+            print(_line(name, phase_figures), flush=True)
+        if any(phase_figures[4] for phase_figures in figures.values()):
+            for _port, directory, _server in servers.values():
+                print(f"server log (last lines):\n{tail(directory / 'gunicorn.log', 15)}")
+        return figures
+    finally:
+        for _port, _directory, server in servers.values():
+            stop_server(server)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="timed seconds per phase")
-    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--rounds", type=int, default=3, help="the timed seconds in rounds")
+    parser.add_argument("--concurrency", type=int, default=32, help="connections of wrk")
     parser.add_argument(
         "--warmup", type=float, default=None, help="untimed seconds first (default: 3, or less)"
     )
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)"
     )
-    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--clients", type=int, default=2, help="wrk threads")
     args = parser.parse_args()
-    if args.seconds <= 0 or args.concurrency < 1:
-        parser.error("--seconds and --concurrency must be positive")
+    if args.rounds < 1 or args.seconds < args.rounds or args.concurrency < 1:
+        parser.error("--seconds must be at least 1 per round, --rounds, --concurrency positive")
+    if shutil.which(WRK) is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk (bench/README.md)")
     warmup = args.warmup if args.warmup is not None else min(3.0, args.seconds / 3)
 
     bench_environment()
@@ -349,50 +424,29 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            port = free_port()
-            server = start_server(port, args.workers, var_dir)
-            try:
-                wait_for_server(port, server, var_dir)
-                common = {
-                    "seconds": args.seconds,
-                    "warmup": warmup,
-                    "concurrency": args.concurrency,
-                    "clients": args.clients,
-                }
-                base = run_phase(port, BASELINE_PATH, api_key, phase="b", **common)
-                print(
-                    f"baseline: {base[0]:.0f} req/s p50 {base[1]:.1f} ms p99 {base[2]:.1f} ms "
-                    f"({base[3]} requests, {_describe(base[4])})",
-                    flush=True,
-                )
-                intake = run_phase(port, INTAKE_PATH, api_key, phase="i", **common)
-                print(
-                    f"open311: {intake[0]:.0f} req/s p50 {intake[1]:.1f} ms p99 "
-                    f"{intake[2]:.1f} ms ({intake[3]} requests, {_describe(intake[4])})",
-                    flush=True,
-                )
-            finally:
-                stop_server(server)
+            figures = measure(args, api_key, var_dir, warmup)
+            bare, base, intake = figures["bare"], figures["baseline"], figures["open311"]
             from sotong.petitions.models import Petition
 
             petitions = Petition.objects.filter(channel="open311").count()
             connections.close_all()
-            if intake[4]:
-                print(f"server log (last lines):\n{tail(var_dir / 'gunicorn.log', 15)}")
             workers = args.workers or os.cpu_count() * 2 + 1
             load = os.getloadavg()[0]
             print(
-                f"db {vendor}, {workers} gunicorn workers, {args.concurrency} concurrent "
-                f"clients in {args.clients} processes, {args.seconds:g} s per phase after "
-                f"{warmup:g} s warm-up; petitions created {petitions} "
+                f"db {vendor}, {workers} gunicorn workers, wrk with {args.concurrency} "
+                f"connections in {args.clients} threads, {args.seconds:g} s per phase in "
+                f"{args.rounds} rounds after {warmup:g} s warm-up; petitions created {petitions} "
                 f"(≥ {intake[3]} counted); load average {load:.1f}"
             )
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
     ratio = intake[0] / base[0] if base[0] else 0.0
+    of_bare = intake[0] / bare[0] if bare[0] else 0.0
+    base_of_bare = base[0] / bare[0] if bare[0] else 0.0
     print(
         f"intake: {intake[0]:.0f} req/s p99 {intake[2]:.0f} ms "
-        f"(baseline {base[0]:.0f} req/s, ratio {ratio:.2f})"
+        f"(baseline {base[0]:.0f} req/s, ratio {ratio:.2f}; bare {bare[0]:.0f} req/s, "
+        f"intake/bare {of_bare:.2f}, baseline/bare {base_of_bare:.2f})"
     )
 
 

@@ -131,20 +131,27 @@ MIDDLEWARE = [
     "sotong.core.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "sotong.core.middleware.NulCharacterMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sotong.api.ApiErrorShapeMiddleware",
+    # Paths of LEAN_PATH_PREFIXES jump from here to LeanPathEnd: what lies between is for a
+    # person's browser. Machine clients (Open311 with its api_key, the anonymous JSON API) use no
+    # session, messages, login, CSRF cookie (their views are csrf_exempt; ninja checks CSRF
+    # itself only for cookie authentication, which no endpoint uses) or language cookie.
+    "sotong.core.middleware.LeanPathMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "sotong.accounts.middleware.StaffSecondFactorMiddleware",
     "sotong.accounts.middleware.PreferredLanguageMiddleware",
-    "sotong.api.ApiErrorShapeMiddleware",
+    "sotong.core.middleware.LeanPathEnd",
 ]
+LEAN_PATH_PREFIXES = ("/open311/", "/api/")
 
 ROOT_URLCONF = "sotong.urls"
 WSGI_APPLICATION = "sotong.wsgi.application"

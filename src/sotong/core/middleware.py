@@ -1,14 +1,19 @@
-"""Request id (for logs), request metrics (for `GET /metrics`), and a 400 for requests holding NUL
-that PostgreSQL refused."""
+"""Request id (for logs), request metrics (for `GET /metrics`), a 400 for requests holding NUL
+that PostgreSQL refused, and the lean path of machine clients (`LeanPathMiddleware`)."""
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 
-from django.core.exceptions import BadRequest
+from django.conf import settings
+from django.core.exceptions import BadRequest, ImproperlyConfigured
 from django.db import DataError
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
 from prometheus_client import Counter, Histogram
 
 from sotong.core.logging import reset_request_id, set_request_id
@@ -108,3 +113,66 @@ class NulCharacterMiddleware:
         if isinstance(exception, DataError) and _request_has_nul(request):
             raise BadRequest("NUL character in the request") from exception
         return None
+
+
+def accepted_language(request) -> str:
+    """The language of the Accept-Language header alone (no cookie, no session, no path), or the
+    default one."""
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+_lean_route = threading.local()
+
+
+class LeanPathMiddleware:
+    """Paths that start with one of settings.LEAN_PATH_PREFIXES (Open311, the JSON API) jump from
+    here to `LeanPathEnd`, past the middlewares between the two in MIDDLEWARE — what a person's
+    browser needs: session, language by cookie, CSRF cookie, login, messages, htmx, the staff
+    second factor. Those paths serve machine clients, anonymous or authenticated by a key in the
+    request: they never read a session or a message, and a session, CSRF or language cookie would
+    be a Set-Cookie no client keeps. They get their language from Accept-Language alone.
+
+    Only the call is skipped: a skipped middleware's process_view and process_exception hooks
+    still run (Django keeps them in one list per server). CsrfViewMiddleware's process_view
+    therefore still refuses an unsafe request to a lean view that is not csrf_exempt; Open311's
+    and ninja's views are exempt (ninja checks CSRF itself for cookie authentication)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefixes = tuple(settings.LEAN_PATH_PREFIXES)
+        # Django builds the chain from the inside out: LeanPathEnd, further in, is made first.
+        self.lean_route = getattr(_lean_route, "get_response", None)
+        if self.lean_route is None:
+            raise ImproperlyConfigured(
+                "LeanPathMiddleware needs LeanPathEnd after it in MIDDLEWARE"
+            )
+        _lean_route.get_response = None
+
+    def __call__(self, request):
+        if not request.path_info.startswith(self.prefixes):
+            return self.get_response(request)
+        language = accepted_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.lean_route(request)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class LeanPathEnd:
+    """Where lean paths rejoin the chain (see LeanPathMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        _lean_route.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
