@@ -138,3 +138,11 @@ def test_lean_path_needs_its_end():
 
 
 QUERIES_OPEN311_POST = 9
+
+
+def test_api_docs_page_renders_without_the_browser_middlewares(logged_in):
+    # An HTML page on the lean path: the template's context processors find no user or session.
+    response = logged_in.get("/api/docs")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
+    assert not response.cookies
