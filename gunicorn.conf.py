@@ -83,6 +83,6 @@ def post_worker_init(worker):
     # Load the Korean analyser (kiwi, 2–7 s) when the worker starts, not inside the first search
     # or petition it serves — a petition tokenises its text in its transaction. Not in the master
     # before the fork: kiwi's worker threads would not survive it.
-    from sotong.core.search.analyzer import kiwi
+    from sotong.core.kiwi import kiwi
 
     kiwi()
