@@ -56,6 +56,18 @@ def test_private_petition_404_for_outsiders(
         queries.petition_for_user(resident, "abc")
 
 
+def test_handled_petition_for_user(petition_factory, resident, officer, other_officer, department):
+    petition = petition_factory(is_public=True, user=resident, department=department)
+    assert queries.handled_petition_for_user(officer, petition.pk) == petition
+    # A public petition is still not handled by its petitioner or another organisation.
+    for user in (resident, other_officer):
+        with pytest.raises(Http404):
+            queries.handled_petition_for_user(user, petition.pk)
+    for missing in (999_999, "abc"):
+        with pytest.raises(Http404):
+            queries.handled_petition_for_user(officer, missing)
+
+
 def test_visible_and_staff_lists(
     petition_factory, resident, other_resident, officer, other_officer, department
 ):

@@ -59,6 +59,31 @@ def petition_for_user(user: Any, pk: int | str) -> Petition:
     return petition
 
 
+def handled_petition_for_user(user: Any, pk: int | str) -> Petition:
+    """The petition `pk` if `user` handles it (staff pages), else Http404 — the same for a
+    missing and a foreign one. Contact data stays encrypted until `services.contact_view`."""
+    queryset = Petition.objects.select_related(
+        "organization",
+        "board",
+        "category",
+        "department",
+        "handler__department",
+        "entered_by",
+        "group",
+        "transferred_to",
+        "follow_up_of",
+        "answer__approver",
+        "answer__drafted_by",
+    ).defer("petitioner_name", *CONTACT_FIELDS)
+    try:
+        petition = queryset.get(pk=int(pk))
+    except (Petition.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if not permissions.can_handle(user, petition):
+        raise Http404
+    return petition
+
+
 def visible_petitions(user: Any) -> QuerySet[Petition]:
     """Every petition whose page exists for `user`."""
     return _base().filter(permissions.visible_filter(user)).distinct()
@@ -184,6 +209,7 @@ __all__ = [
     "ON_TIME",
     "OVERDUE",
     "awaiting_approval",
+    "handled_petition_for_user",
     "light_counts",
     "petition_for_user",
     "petitioner_label",

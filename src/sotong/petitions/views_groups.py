@@ -33,7 +33,6 @@ from .views_staff import (
     _candidates,
     _light,
     _organization,
-    _petition,
     _render_case,
     _service_errors,
     staff_page,
@@ -46,7 +45,7 @@ PROPOSAL_LIMIT = 10
 @staff_page
 @require_POST
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = _petition(request, pk)
+    petition = queries.handled_petition_for_user(request.user, pk)
     candidates = _candidates(request.user, petition) or []
     form = forms.GroupCreateForm(request.POST, candidates=candidates)
     if form.is_valid():

@@ -96,28 +96,6 @@ def _organization(request: HttpRequest) -> Organization:
     return organization
 
 
-def _petition(request: HttpRequest, pk: int) -> Petition:
-    """The petition if the user handles it; the same 404 for a missing and a foreign one.
-    Contact data stays encrypted in the row until `services.contact_view` reads it."""
-    queryset = Petition.objects.select_related(
-        "organization",
-        "board",
-        "category",
-        "department",
-        "handler__department",
-        "entered_by",
-        "group",
-        "transferred_to",
-        "follow_up_of",
-        "answer__approver",
-        "answer__drafted_by",
-    ).defer("petitioner_name", *queries.CONTACT_FIELDS)
-    petition = get_object_or_404(queryset, pk=pk)
-    if not permissions.can_handle(request.user, petition):
-        raise Http404
-    return petition
-
-
 def _answer(petition: Petition) -> Answer | None:
     try:
         return petition.answer
@@ -416,7 +394,7 @@ def _render_case(request: HttpRequest, petition: Petition, *, status: int = 200,
 
 @staff_page
 def case(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_case(request, _petition(request, pk))
+    return _render_case(request, queries.handled_petition_for_user(request.user, pk))
 
 
 def _case_action(
@@ -431,7 +409,7 @@ def _case_action(
 ) -> HttpResponse:
     """The shape of every action of the case page: bind the form, call one service, redirect
     back to the case page; on an error show the case page again with the form's errors."""
-    petition = _petition(request, pk)
+    petition = queries.handled_petition_for_user(request.user, pk)
     form = make_form(petition)
     if form.is_valid():
         try:
@@ -442,7 +420,7 @@ def _case_action(
             messages.success(request, done)
             url = reverse("petitions:staff_case", args=[petition.pk])
             return redirect(f"{url}{anchor}")
-    petition = _petition(request, pk)
+    petition = queries.handled_petition_for_user(request.user, pk)
     return _render_case(request, petition, status=400, **{form_name: form})
 
 
@@ -623,7 +601,7 @@ def place(request: HttpRequest, pk: int) -> HttpResponse:
 def contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Shows the petitioner's contact once, after recording the read (개인정보 열람 기록).
     A POST, so that no link, prefetch or browser history replays the read."""
-    petition = _petition(request, pk)
+    petition = queries.handled_petition_for_user(request.user, pk)
     form = forms.ContactViewForm(request.POST)
     if not form.is_valid():
         return _render_case(request, petition, status=400, contact_form=form)
@@ -664,7 +642,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     from sotong.core.files import file_response
 
-    petition = _petition(request, pk)
+    petition = queries.handled_petition_for_user(request.user, pk)
     item = get_object_or_404(
         Attachment.objects.select_related("file"), pk=attachment_pk, petition=petition
     )
