@@ -13,18 +13,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sotong.core.web import add_service_errors
+
 from . import services
 from .forms import AccountDeleteForm, ResidentProfileForm
 from .permissions import can_delete_account
 from .queries import profile_of
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -39,7 +33,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     actor=request.user, user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("내 정보를 저장했습니다."))
                 return redirect("accounts:profile")

@@ -23,6 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from sotong.core.web import add_service_errors
+
 from . import subscriptions
 from .addresses import masked_email, masked_phone
 from .forms import CodeForm, ManageForm, SubscribeForm
@@ -59,14 +61,6 @@ def _rate_limited(request: HttpRequest, action: str, key: str = "") -> bool:
 
 def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "429.html", status=429)
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _invalid_link(
@@ -130,7 +124,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     actor=request.user, source="web", **form.service_arguments()
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 request.session[PENDING_SESSION_KEY] = subscriber.pk
                 return redirect("notify:confirm")
@@ -175,7 +169,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
                     subscriber=subscriber, channel="sms", code=form.cleaned_data["code"]
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("휴대전화 번호를 확인했습니다."))
                 return redirect("notify:confirm")
@@ -241,7 +235,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                     **form.service_arguments(),
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             except PermissionDenied:
                 return _invalid_link(request)
             else:

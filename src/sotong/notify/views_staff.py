@@ -14,13 +14,10 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
@@ -34,6 +31,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sotong.core.vocab import Interest, LifeStage, TargetGroup, bit
+from sotong.core.web import add_service_errors, guarded_page
 from sotong.org import permissions as org_permissions
 from sotong.org.models import Organization
 
@@ -102,17 +100,10 @@ def failure_label(code: str) -> str:
 # --- access --------------------------------------------------------------------------------------
 
 
-def staff_page(view: Callable) -> Callable:
-    """Visitors go to the login page; logged-in people without the notify permissions get 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not permissions.can_use_notify_staff_pages(request.user):
-            raise PermissionDenied(_("알림 담당자만 볼 수 있습니다."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Visitors go to the login page; logged-in people without the notify permissions get 403.
+staff_page = guarded_page(
+    permissions.can_use_notify_staff_pages, gettext_lazy("알림 담당자만 볼 수 있습니다.")
+)
 
 
 def _organization(request: HttpRequest) -> Organization:
@@ -176,15 +167,6 @@ def _require_templates(user, organization: Organization) -> None:
 def _posted(request: HttpRequest):
     """The POST data of a POST (even an empty one, so that the form is bound), else None."""
     return request.POST if request.method == "POST" else None
-
-
-def _service_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the field exists."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- dashboard -----------------------------------------------------------------------------------
@@ -303,7 +285,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, organization=organization, **form.cleaned_data
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("알림 틀을 만들었습니다."))
             return redirect("notify:staff_template_preview", pk=template.pk)
@@ -330,7 +312,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, template=template, **form.service_fields()
                 )
             except ValidationError as error:
-                _service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("알림 틀을 고쳤습니다."))
                 return redirect("notify:staff_template_preview", pk=template.pk)
@@ -526,7 +508,7 @@ def campaign_create(request: HttpRequest, kind: str) -> HttpResponse:
                 actor=request.user, organization=organization, kind=kind, **form.service_fields()
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("발송안을 저장했습니다. 미리 보고 대상 수를 확인하세요."))
             return redirect("notify:staff_campaign", pk=campaign.pk)
@@ -550,7 +532,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, campaign=campaign, **form.service_fields()
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("발송안을 저장했습니다."))
             return redirect("notify:staff_campaign", pk=campaign.pk)
@@ -589,7 +571,7 @@ def campaign_count(request: HttpRequest, pk: int | None = None, kind: str = "") 
                     organization, segment, kind=kind, channels=channels or None
                 )
             except ValidationError as error:
-                _service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 count = count_summary(counts, kind=kind, channels=channels)
     if request.htmx:
@@ -738,7 +720,7 @@ def campaign_schedule(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, campaign=campaign, at=form.cleaned_data["scheduled_at"]
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("발송을 예약했습니다."))
             return redirect("notify:staff_campaign", pk=campaign.pk)
@@ -766,7 +748,7 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             campaigns.campaign_send_now(actor=request.user, campaign=campaign)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("발송을 시작했습니다."))
             return redirect("notify:staff_campaign", pk=campaign.pk)
@@ -802,7 +784,7 @@ def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, campaign=campaign, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("발송을 취소했습니다."))
             return redirect("notify:staff_campaign", pk=campaign.pk)

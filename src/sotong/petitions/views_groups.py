@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sotong.core.privacy.public import public_text
+from sotong.core.web import add_service_errors
 
 from . import forms_staff as forms
 from . import permissions, queries, services
@@ -34,7 +35,6 @@ from .views_staff import (
     _light,
     _organization,
     _render_case,
-    _service_errors,
     staff_page,
 )
 
@@ -56,7 +56,7 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("반복·다수인 민원으로 묶었습니다."))
             return redirect("petitions:staff_group", pk=group.pk)
@@ -213,7 +213,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 checklist=form.ticked(),
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sotong.core.privacy.public import PublicPlace, public_text
 from sotong.core.search_page import clean_query, page_window
+from sotong.core.web import add_service_errors
 from sotong.org.models import Organization
 
 from . import confirm, permissions, queries
@@ -65,14 +66,6 @@ def _petitions_services():
     from . import services
 
     return services
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -292,7 +285,7 @@ def _handle_valid_form(request, board: Board, form: PetitionForm, *, anonymous: 
             idempotency_key=f"web:{data['idempotency_key']}",
         )
     except ValidationError as error:
-        _add_service_errors(form, error)
+        add_service_errors(form, error)
         return None
     except PermissionDenied as error:
         form.add_error(None, str(error) or _("이 게시판에 민원을 쓸 수 없습니다."))
@@ -387,7 +380,7 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
             try:
                 confirm.check_code(request, pending, form.cleaned_data["code"])
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return _finish_pending(request, pending)
         status = 400
@@ -645,7 +638,7 @@ def _rate(request: HttpRequest, petition: Petition, *, token: str = "") -> HttpR
                 token=token,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error) or _("이 민원은 평가할 수 없습니다."))
         else:
@@ -667,7 +660,7 @@ def _reopen(request: HttpRequest, petition: Petition, *, token: str = "") -> Htt
                 token=token,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error) or _("이 민원은 재민원을 신청할 수 없습니다."))
         else:

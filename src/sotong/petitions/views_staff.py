@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -33,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sotong.core.privacy.public import public_text
+from sotong.core.web import add_service_errors, guarded_page
 from sotong.org.models import Organization
 
 from . import duplicates, permissions, queries, routing, services, stats
@@ -68,17 +67,12 @@ BOX_LABELS = {
 # --- access --------------------------------------------------------------------------------------
 
 
-def staff_page(view: Callable) -> Callable:
-    """Visitors go to the login page; logged-in people who are not active staff get 403."""
+def _staff_or_superuser(user) -> bool:
+    return permissions.is_superuser(user) or permissions.staff_of(user) is not None
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not (permissions.is_superuser(request.user) or permissions.staff_of(request.user)):
-            raise PermissionDenied(_("민원 담당 직원만 볼 수 있습니다."))
-        return view(request, *args, **kwargs)
 
-    return wrapper
+# Visitors go to the login page; logged-in people who are not active staff get 403.
+staff_page = guarded_page(_staff_or_superuser, gettext_lazy("민원 담당 직원만 볼 수 있습니다."))
 
 
 def _organization(request: HttpRequest) -> Organization:
@@ -101,15 +95,6 @@ def _answer(petition: Petition) -> Answer | None:
         return petition.answer
     except ObjectDoesNotExist:
         return None
-
-
-def _service_errors(form: django_forms.Form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the field exists."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _light(petition: Petition, now) -> dict[str, str]:
@@ -228,7 +213,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("민원을 접수했습니다."))
             return redirect("petitions:staff_case", pk=petition.pk)
@@ -415,7 +400,7 @@ def _case_action(
         try:
             call(petition, form)
         except ValidationError as error:
-            _service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             url = reverse("petitions:staff_case", args=[petition.pk])
@@ -613,7 +598,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
     except ValidationError as error:
-        _service_errors(form, error)
+        add_service_errors(form, error)
         return _render_case(request, petition, status=400, contact_form=form)
     labels = {
         "name": _("이름"),

@@ -26,8 +26,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from sotong.core.web import add_service_errors, guarded_page
 from sotong.org.models import Staff
 
 from . import forms_help as forms
@@ -39,25 +41,12 @@ from .models import HelpRequest, HelpSurvey, Service
 PAGE_SIZE = 20
 
 
-def _errors_to_form(form: django_forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+def _staff_or_superuser(user) -> bool:
+    return perms.is_superuser(user) or perms.staff_of(user) is not None
 
 
-def staff_page(view: Callable) -> Callable:
-    """Visitors go to the login page; logged-in people who are not active staff get 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not (perms.is_superuser(request.user) or perms.staff_of(request.user)):
-            raise PermissionDenied(_("직원만 볼 수 있습니다."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Visitors go to the login page; logged-in people who are not active staff get 403.
+staff_page = guarded_page(_staff_or_superuser, gettext_lazy("직원만 볼 수 있습니다."))
 
 
 def coordinator_page(view: Callable) -> Callable:
@@ -133,7 +122,7 @@ def help_new(request: HttpRequest) -> HttpResponse:
                     petition=petition,
                 )
             except ValidationError as error:
-                _errors_to_form(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, _("도우미를 신청했습니다. 담당 도우미가 정해지면 알려 드립니다.")
@@ -192,7 +181,7 @@ def help_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, request=help_request, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("도우미 신청을 취소했습니다."))
             return redirect("services:help_detail", pk=pk)
@@ -215,7 +204,7 @@ def help_survey(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("만족도 조사에 참여해 주셔서 고맙습니다."))
             return redirect("services:help_detail", pk=pk)
@@ -296,7 +285,7 @@ def help_helper_create(request: HttpRequest) -> HttpResponse:
         try:
             services.helper_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("도우미를 지정했습니다."))
             return redirect("services:help_helpers")
@@ -312,7 +301,7 @@ def help_helper_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.helper_update(actor=request.user, helper=helper, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(name)s 도우미 정보를 저장했습니다.") % {"name": helper.staff.name}
@@ -378,7 +367,7 @@ def _case_action(
         try:
             call(help_request, form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             if done:
                 messages.success(request, done)

@@ -5,17 +5,15 @@ an import of another organisation is the same 404 as a missing one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sotong.core.web import guarded_page
 from sotong.org.models import Organization, Staff
 
 from . import catalogue_io
@@ -26,16 +24,14 @@ POLL_SECONDS = 3
 RECENT = 10
 
 
-def catalogue_staff(view: Callable) -> Callable:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        ids = catalogue_io.import_organization_ids(request.user)
-        if ids is not None and not ids:
-            raise PermissionDenied(_("서비스 목록을 관리하는 직원만 볼 수 있습니다."))
-        return view(request, *args, **kwargs)
+def _manages_a_catalogue(user) -> bool:
+    ids = catalogue_io.import_organization_ids(user)
+    return ids is None or bool(ids)
 
-    return wrapper
+
+catalogue_staff = guarded_page(
+    _manages_a_catalogue, gettext_lazy("서비스 목록을 관리하는 직원만 볼 수 있습니다.")
+)
 
 
 def _own_organization(user) -> Organization | None:
