@@ -7,12 +7,9 @@ make us send a text or e-mail are rate limited per IP (and the services limit co
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -23,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from sotong.core import ratelimit
 from sotong.core.web import add_service_errors
 
 from . import subscriptions
@@ -42,21 +40,9 @@ RATE_LIMITS = {
 
 
 def _rate_limited(request: HttpRequest, action: str, key: str = "") -> bool:
-    """A fixed-window counter in the cache (shared by every web process, as the cache is the
-    database or Redis), like allauth's limits for logins."""
     limits = {**RATE_LIMITS, **getattr(settings, "NOTIFY_PUBLIC_RATE_LIMITS", {})}
-    limit, period = limits[action]
     who = key or request.META.get("REMOTE_ADDR", "") or "unknown"
-    digest = hashlib.sha256(f"{action}\x00{who}".encode()).hexdigest()[:32]
-    cache_key = f"notify:ratelimit:{digest}"
-    if cache.add(cache_key, 1, timeout=period):
-        return False
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=period)
-        return False
-    return count > limit
+    return ratelimit.rate_limited("notify", action, who, limits)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:

@@ -26,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -35,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core import ratelimit
 from sotong.core.privacy.public import public_text
 from sotong.notify.models import Channel, Priority
 from sotong.notify.services import Address, Event, notification_send, register_event
@@ -238,15 +238,7 @@ def _throttle(pending: dict) -> None:
         raise ValidationError(
             _("방금 보냈습니다. 잠시 뒤(1분 이상 지나서) 다시 요청하세요."), code="throttled"
         )
-    key = _address_key(pending)
-    if cache.add(key, 1, timeout=3600):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        return
-    if count > SENDS_PER_HOUR:
+    if ratelimit.hits(_address_key(pending), period=3600) > SENDS_PER_HOUR:
         raise ValidationError(
             _("이 연락처로 한 시간에 %(max)d번까지 보낼 수 있습니다. 잠시 뒤 다시 시도하세요.")
             % {"max": SENDS_PER_HOUR},
@@ -368,17 +360,6 @@ RATE_LIMITS = {"submit": (30, 3600), "confirm": (30, 600), "resend": (10, 3600)}
 
 
 def rate_limited(request: HttpRequest, action: str) -> bool:
-    """A fixed-window counter in the shared cache, like notify's resident pages."""
     limits = {**RATE_LIMITS, **getattr(settings, "PETITIONS_PUBLIC_RATE_LIMITS", {})}
-    limit, period = limits[action]
     who = request.META.get("REMOTE_ADDR", "") or "unknown"
-    digest = hashlib.sha256(f"{action}\x00{who}".encode()).hexdigest()[:32]
-    key = f"petitions:ratelimit:{digest}"
-    if cache.add(key, 1, timeout=period):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=period)
-        return False
-    return count > limit
+    return ratelimit.rate_limited("petitions", action, who, limits)
