@@ -11,10 +11,8 @@ service, with Korean column names (see README_catalogue_io.md for the layout).
   `services_catalogue.service_create` / `service_update`.
 - `export_csv` / `export_xlsx` write the same layout, so export → import changes nothing.
 
-Encoding detection: UTF-8 is tried strictly first (CP949 bytes of Korean text are practically never
-valid UTF-8), then CP949 (a superset of EUC-KR, what Excel on Korean Windows saves). This is the FAQ
-import's approach; `charset-normalizer` is not used because its guesses on short files can pick a
-wrong single-byte code page and import mojibake, while a strict decode either works or refuses."""
+Encoding detection is `core.text.decode_csv` (UTF-8 strictly first, then CP949), shared with the
+FAQ import."""
 
 from __future__ import annotations
 
@@ -39,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from sotong.core import vocab
 from sotong.core.audit import audit_record
+from sotong.core.text import decode_csv
 from sotong.org.models import Department, Organization
 
 from . import permissions_catalogue
@@ -171,20 +170,10 @@ def read(data: bytes, *, max_rows: int | None = None) -> ParsedFile:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ("utf-8-sig",)
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)
-    else:
-        candidates = ("utf-8", "cp949")
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text, encoding
+    decoded = decode_csv(data)
+    # A NUL in decoded text means a binary file, not a CSV in another encoding.
+    if decoded is not None and "\x00" not in decoded[0]:
+        return decoded
     raise CatalogueFileError(
         _(
             "CSV 파일로 읽을 수 없습니다. 문자 인코딩을 알 수 없거나 CSV가 아닌 파일입니다. "

@@ -5,13 +5,14 @@ Only parsing lives here: bytes in, numbered rows out. Checking the rows and writ
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+
+from sotong.core.text import decode_csv
 
 COLUMN_NUMBER = "번호"
 COLUMN_CATEGORY = "분류"
@@ -40,20 +41,10 @@ class FaqRow:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was in. UTF-8 (with or without BOM) is tried first:
-    CP949 bytes of Korean text are practically never valid UTF-8, so the order decides nothing
-    wrongly. CP949 (a superset of EUC-KR) is what Excel on Korean Windows saves."""
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ("utf-8-sig",)
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)
-    else:
-        candidates = ("utf-8", "cp949")
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+    """The file's text and the encoding it was in (see `core.text.decode_csv`)."""
+    decoded = decode_csv(data)
+    if decoded is not None:
+        return decoded
     raise FaqFileError(
         _("파일의 문자 인코딩을 알 수 없습니다. UTF-8 또는 CP949(EUC-KR)로 저장해 주세요.")
     )

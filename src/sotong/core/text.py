@@ -1,0 +1,25 @@
+"""Text helpers every app shares."""
+
+from __future__ import annotations
+
+import codecs
+
+
+def decode_csv(data: bytes) -> tuple[str, str] | None:
+    """The text of an uploaded CSV file and the encoding it was in, or None when it cannot be
+    read. UTF-8 (with or without BOM) is tried strictly first: CP949 bytes of Korean text are
+    practically never valid UTF-8, so the order decides nothing wrongly. CP949 (a superset of
+    EUC-KR) is what Excel on Korean Windows saves. A strict decode either works or refuses, where
+    a guesser (charset-normalizer) can pick a wrong single-byte code page and import mojibake."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "cp949")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
