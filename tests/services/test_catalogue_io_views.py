@@ -208,3 +208,27 @@ def test_task_is_idempotent_and_rechecks(manager, district, db):
     result = catalogue_import_run(import_id=run.pk)
     assert result.status == CatalogueImport.Status.FAILED
     assert result.errors == ["올린 파일이 없습니다."]
+
+
+def test_catalogue_import_for_user(manager, district, city):
+    from django.http import Http404
+
+    from sotong.services import queries_catalogue
+
+    own = CatalogueImport.objects.create(organization=district, file_name="x.csv")
+    foreign = CatalogueImport.objects.create(organization=city, file_name="y.csv")
+    assert queries_catalogue.catalogue_import_for_user(manager, own.pk) == own
+    assert list(queries_catalogue.visible_imports(manager)) == [own]
+    for pk in (foreign.pk, 99999):
+        with pytest.raises(Http404):
+            queries_catalogue.catalogue_import_for_user(manager, pk)
+
+
+def test_catalogue_import_for_user_without_permission(officer, district):
+    from django.http import Http404
+
+    from sotong.services import queries_catalogue
+
+    own = CatalogueImport.objects.create(organization=district, file_name="x.csv")
+    with pytest.raises(Http404):
+        queries_catalogue.catalogue_import_for_user(officer, own.pk)

@@ -593,19 +593,6 @@ def _departments(organization: Organization | None) -> dict[str, Department] | N
     return {d.name: d for d in Department.objects.filter(organization=organization)}
 
 
-# --- permissions ------------------------------------------------------------------------------
-
-
-def import_organization_ids(user: User | None) -> set[int] | None:
-    """Organisations whose catalogue `user` may import and export; None means every one (and the
-    national services without an organisation). The catalogue's own rule."""
-    return permissions_catalogue.service_organization_ids(user)
-
-
-def can_import(user: User | None, organization: Organization | None) -> bool:
-    return permissions_catalogue.can_edit_service(user, organization.pk if organization else None)
-
-
 # --- the import -------------------------------------------------------------------------------
 
 
@@ -708,7 +695,7 @@ def catalogue_import(
     its own transaction; `progress(done, total)` is called after each. Audited once
     (`services.catalogue.import`, counts only) when anything changed. Raises
     `CatalogueFileError` for an unreadable file, `PermissionDenied`."""
-    if not can_import(actor, organization):
+    if not permissions_catalogue.can_import(actor, organization):
         raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
     try:
         source_validator(source)
@@ -887,7 +874,7 @@ def export_xlsx(services: Iterable[Service]) -> bytes:
 def upload_check(*, actor: User | None, organization: Organization | None, data: bytes) -> Report:
     """Checks an uploaded file at once (nothing is written). Raises `CatalogueFileError`,
     `PermissionDenied`."""
-    if not can_import(actor, organization):
+    if not permissions_catalogue.can_import(actor, organization):
         raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
     if len(data) > MAX_UPLOAD_BYTES:
         raise CatalogueFileError(
@@ -909,7 +896,7 @@ def catalogue_import_start(
 
     from .tasks_io import catalogue_import_task
 
-    if not can_import(actor, organization):
+    if not permissions_catalogue.can_import(actor, organization):
         raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
     stored = file_store(
         actor=actor,
@@ -949,7 +936,7 @@ def catalogue_import_run(*, import_id: int) -> CatalogueImport | None:
             raise CatalogueFileError(_("올린 파일이 없습니다."))
         with run.file.file.open("rb") as handle:
             data = handle.read()
-        if actor is None or not can_import(actor, run.organization):
+        if actor is None or not permissions_catalogue.can_import(actor, run.organization):
             raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
         _parsed, clean, report = check_file(data, organization=run.organization)
         if report.errors:

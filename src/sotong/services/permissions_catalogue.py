@@ -13,6 +13,7 @@ from sotong.org.models import Staff
 
 if TYPE_CHECKING:
     from sotong.accounts.models import User
+    from sotong.org.models import Organization
 
 CHANGE_SERVICE_PERMISSION = "services.change_service"
 
@@ -45,3 +46,8 @@ def can_edit_service(user: User | None, organization_id: int | None) -> bool:
 def may_edit_any(user: User | None) -> bool:
     """Does `user` edit the services of at least one organisation (staff pages, the admin)?"""
     return service_organization_ids(user) != set()
+
+
+def can_import(user: User | None, organization: Organization | None) -> bool:
+    """May `user` import and export the catalogue of `organization` (None: national services)?"""
+    return can_edit_service(user, organization.pk if organization else None)

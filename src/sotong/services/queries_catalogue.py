@@ -20,7 +20,14 @@ from sotong.org.models import Organization
 
 from . import permissions_catalogue as permissions
 from .eligibility import rule_text
-from .models import EligibilityRule, SavedService, Service, ServiceLifeStage, ServiceView
+from .models import (
+    CatalogueImport,
+    EligibilityRule,
+    SavedService,
+    Service,
+    ServiceLifeStage,
+    ServiceView,
+)
 from .services_catalogue import FACETS
 
 SERVICE_TYPE = "service"
@@ -289,6 +296,22 @@ def service_for_user(user: Any, pk: int) -> Service:
     if service is None or not may_see(user, service):
         raise Http404("no such service")
     return service
+
+
+def visible_imports(user: Any) -> QuerySet[CatalogueImport]:
+    """The catalogue imports of the organisations whose catalogue `user` may import."""
+    queryset = CatalogueImport.objects.select_related("organization")
+    ids = permissions.service_organization_ids(user)
+    return queryset if ids is None else queryset.filter(organization_id__in=ids)
+
+
+def catalogue_import_for_user(user: Any, pk: int) -> CatalogueImport:
+    """The import run `pk` if `user` may import its organisation's catalogue; the same 404 for
+    a missing and a foreign run."""
+    run = visible_imports(user).select_related("created_by").filter(pk=pk).first()
+    if run is None:
+        raise Http404("no such import")
+    return run
 
 
 def rules_in_words(service: Service) -> list[str]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sotong.core.web import guarded_page
 from sotong.org.models import Organization, Staff
 
-from . import catalogue_io
+from . import catalogue_io, permissions_catalogue, queries_catalogue
 from .forms_io import CatalogueUploadForm
 from .models import CatalogueImport
 
@@ -24,13 +24,9 @@ POLL_SECONDS = 3
 RECENT = 10
 
 
-def _manages_a_catalogue(user) -> bool:
-    ids = catalogue_io.import_organization_ids(user)
-    return ids is None or bool(ids)
-
-
 catalogue_staff = guarded_page(
-    _manages_a_catalogue, gettext_lazy("서비스 목록을 관리하는 직원만 볼 수 있습니다.")
+    permissions_catalogue.may_edit_any,
+    gettext_lazy("서비스 목록을 관리하는 직원만 볼 수 있습니다."),
 )
 
 
@@ -39,14 +35,6 @@ def _own_organization(user) -> Organization | None:
         return user.staff.organization
     except (Staff.DoesNotExist, AttributeError):
         return None
-
-
-def _visible_imports(user):
-    queryset = CatalogueImport.objects.select_related("organization")
-    ids = catalogue_io.import_organization_ids(user)
-    if ids is not None:
-        queryset = queryset.filter(organization_id__in=ids)
-    return queryset
 
 
 @catalogue_staff
@@ -85,7 +73,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         "form": form,
         "report": report,
         "columns": catalogue_io.COLUMNS,
-        "imports": list(_visible_imports(request.user)[:RECENT]),
+        "imports": list(queries_catalogue.visible_imports(request.user)[:RECENT]),
         "organization": None if superuser else _own_organization(request.user),
         "superuser": superuser,
         "crumbs": [(_("서비스 목록 가져오기"), None)],
@@ -96,7 +84,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @catalogue_staff
 @require_GET
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(_visible_imports(request.user).select_related("created_by"), pk=pk)
+    run = queries_catalogue.catalogue_import_for_user(request.user, pk)
     running = run.status in (CatalogueImport.Status.CHECKING, CatalogueImport.Status.IMPORTING)
     context = {
         "run": run,
@@ -124,7 +112,7 @@ def export(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
         organization = get_object_or_404(Organization, code=code) if code else None
     else:
         organization = _own_organization(request.user)
-    if not catalogue_io.can_import(request.user, organization):
+    if not permissions_catalogue.can_import(request.user, organization):
         raise PermissionDenied(_("이 기관의 서비스 목록을 내보낼 권한이 없습니다."))
     services = catalogue_io.export_queryset(organization=organization)
     name = f"services-{organization.code if organization else 'national'}.{fmt}"
