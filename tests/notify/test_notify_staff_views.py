@@ -829,3 +829,33 @@ def test_city_segment_may_take_in_its_districts(city, district):
     district_form = CampaignForm(organization=district, kind="emergency")
     assert "include_children" not in district_form.fields
     assert "interests" not in district_form.fields and "channels" not in district_form.fields
+
+
+# --- the fetches behind the pages (notify.queries) --------------------------------------------
+
+
+def test_campaign_for_user(campaign_factory, notify_staff, resident):
+    from django.http import Http404
+
+    from sotong.notify import queries
+
+    campaign = campaign_factory()
+    assert queries.campaign_for_user(notify_staff, campaign.pk) == campaign
+    for user, pk in ((resident, campaign.pk), (notify_staff, 999_999)):
+        with pytest.raises(Http404):
+            queries.campaign_for_user(user, pk)
+
+
+def test_template_for_user(template, notify_staff, resident):
+    from django.http import Http404
+
+    from sotong.notify import queries
+
+    assert queries.template_for_user(notify_staff, template.pk) == template
+    for user, pk in ((resident, template.pk), (notify_staff, 999_999)):
+        with pytest.raises(Http404):
+            queries.template_for_user(user, pk)
+    # A platform template (no organisation) is not edited from an organisation's pages.
+    Template.objects.filter(pk=template.pk).update(organization=None)
+    with pytest.raises(Http404):
+        queries.template_for_user(notify_staff, template.pk)

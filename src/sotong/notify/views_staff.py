@@ -35,7 +35,7 @@ from sotong.core.web import add_service_errors, guarded_page
 from sotong.org import permissions as org_permissions
 from sotong.org.models import Organization
 
-from . import campaigns, conversions, digest, permissions, reports, segments, sms
+from . import campaigns, conversions, digest, permissions, queries, reports, segments, sms
 from . import forms_staff as forms
 from .models import (
     CHANNEL_BITS,
@@ -124,25 +124,6 @@ def _organization(request: HttpRequest) -> Organization:
     if not ids:
         raise PermissionDenied(_("알림 담당자만 볼 수 있습니다."))
     return Organization.objects.get(pk=next(iter(ids)))
-
-
-def _managed(queryset, user):
-    ids = permissions.managed_organization_ids(user)
-    return queryset if ids is None else queryset.filter(organization_id__in=ids)
-
-
-def _campaign(request: HttpRequest, pk: int) -> Campaign:
-    """The campaign if the user manages its organisation; 404 alike for missing and foreign."""
-    queryset = _managed(
-        Campaign.objects.select_related("organization", "kakao_template"), request.user
-    )
-    return get_object_or_404(queryset, pk=pk)
-
-
-def _template(request: HttpRequest, pk: int) -> Template:
-    # Platform templates (organization NULL) are not edited from an organisation's pages.
-    queryset = _managed(Template.objects.filter(organization__isnull=False), request.user)
-    return get_object_or_404(queryset, pk=pk)
 
 
 def _may_create(user, organization: Organization, kind: str) -> bool:
@@ -301,7 +282,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    template = _template(request, pk)
+    template = queries.template_for_user(request.user, pk)
     _require_templates(request.user, template.organization)
     initial = forms.TemplateForm.initial_for(template)
     if request.method == "POST":
@@ -330,7 +311,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    template = _template(request, pk)
+    template = queries.template_for_user(request.user, pk)
     form = forms.TemplatePreviewForm(_posted(request))
     sample = None
     if request.method == "POST" and form.is_valid():
@@ -349,7 +330,7 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    template = _template(request, pk)
+    template = queries.template_for_user(request.user, pk)
     _require_templates(request.user, template.organization)
     error = None
     if request.method == "POST":
@@ -519,7 +500,7 @@ def campaign_create(request: HttpRequest, kind: str) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     _require(request.user, campaign)
     if campaign.status != Campaign.Status.DRAFT:
         messages.warning(request, _("작성 중인 발송안만 고칠 수 있습니다."))
@@ -548,7 +529,7 @@ def campaign_count(request: HttpRequest, pk: int | None = None, kind: str = "") 
     """ "대상 수 확인" on the compose form: the exact recipients per channel of the segment as
     typed (not yet saved). htmx gets the result alone; without JavaScript the whole form comes
     back, as typed, with the result in it."""
-    campaign = _campaign(request, pk) if pk is not None else None
+    campaign = queries.campaign_for_user(request.user, pk) if pk is not None else None
     if campaign is not None:
         kind = campaign.kind
         organization = campaign.organization
@@ -658,7 +639,7 @@ def _detail_context(campaign: Campaign) -> dict[str, Any]:
 
 @staff_page
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     may_act = _may_create(request.user, campaign.organization, campaign.kind)
     context = {
         **_detail_context(campaign),
@@ -681,7 +662,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page
 def campaign_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     previews = campaigns.campaign_preview(campaign=campaign)
     channels = [preview_item(preview) for preview in previews.values()]
     problems = []
@@ -711,7 +692,7 @@ def campaign_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 @require_POST
 def campaign_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     _require(request.user, campaign)
     form = forms.ScheduleForm(request.POST)
     if form.is_valid():
@@ -740,7 +721,7 @@ def campaign_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
     """Send now, after a confirmation step that states the exact number of recipients."""
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     _require(request.user, campaign)
     form = forms.SendConfirmForm(_posted(request))
     error = None
@@ -775,7 +756,7 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     _require(request.user, campaign)
     form = forms.CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -803,7 +784,7 @@ def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     report = reports.campaign_report(campaign)
     pending = report.by_status.get(Delivery.Status.QUEUED, 0) + report.by_status.get(
         Delivery.Status.SENDING, 0
@@ -897,7 +878,7 @@ def funnel_chart(numbers: dict[str, Any]) -> dict[str, Any]:
 @staff_page
 def campaign_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as CSV: UTF-8 with a BOM (so Excel opens Korean), aggregates only."""
-    campaign = _campaign(request, pk)
+    campaign = queries.campaign_for_user(request.user, pk)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
