@@ -84,6 +84,18 @@ def test_work_and_decide(cast, private):
     assert allowed(perms.can_decide, cast, private) == {"admin_user"}  # no approver yet
 
 
+def test_offered_actions_by_status_and_role(cast, private):
+    def offering(action):
+        return allowed(lambda user, p: perms.offered_actions(user, p)[action], cast, private)
+
+    assert offering("accept") == {"officer", "head", "admin_user"}
+    assert offering("transfer") == {"admin_user", "intake"}
+    assert offering("assign") == set()  # assigned already
+    private.status = "received"
+    assert offering("assign") == {"admin_user", "intake"}
+    assert offering("accept") == set()
+
+
 def test_rate_and_reopen_only_the_petitioner(cast, private):
     assert allowed(perms.can_rate, cast, private) == {"resident"}
     assert allowed(perms.can_reopen, cast, private) == {"resident"}

@@ -22,7 +22,7 @@ from django.db.models import Q
 from sotong.org.models import Position, Staff
 from sotong.org.permissions import active_staff, can_manage_organization
 
-from .models import Board, KindPolicy, Petition
+from .models import OPEN_STATUSES, Answer, Board, KindPolicy, Petition, Status
 
 if TYPE_CHECKING:
     from sotong.org.models import Organization
@@ -257,6 +257,43 @@ def handled_filter(user: Any) -> Q:
     return Q(organization_id=staff.organization_id) & mine
 
 
+def offered_actions(user: Any, petition: Petition) -> dict[str, bool]:
+    """Which actions a staff page offers on `petition` by its status and the user's role (the
+    services check again)."""
+    status = petition.status
+    try:
+        answer = petition.answer
+    except ObjectDoesNotExist:
+        answer = None
+    open_ = status in OPEN_STATUSES
+    may_work = can_work(user, petition)
+    return {
+        "assign": status == Status.RECEIVED and can_assign(user, petition),
+        "reassign": status in (Status.ASSIGNED, Status.IN_PROGRESS)
+        and can_reassign(user, petition),
+        "transfer": status in (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS)
+        and can_transfer(user, petition),
+        "accept": status == Status.ASSIGNED and may_work,
+        "extend": status in (Status.ASSIGNED, Status.IN_PROGRESS, Status.APPROVAL)
+        and not petition.extended_at
+        and may_work,
+        # A draft of an assigned petition starts its handling (services.answer_save).
+        "answer": status in (Status.ASSIGNED, Status.IN_PROGRESS) and may_work,
+        "self_approve": status == Status.IN_PROGRESS and can_self_approve(user, petition),
+        "decide": status == Status.APPROVAL
+        and answer is not None
+        and answer.state == Answer.State.SUBMITTED
+        and can_decide(user, petition),
+        "contact": can_view_contact(user, petition),
+        "place": bool(petition.address or petition.latitude is not None)
+        and can_publish_place(user, petition),
+        "group": open_
+        and status != Status.APPROVAL
+        and petition.group_id is None
+        and can_group(user, petition.organization_id),
+    }
+
+
 __all__ = [
     "INTAKE_PERMISSION",
     "STAFF_CHANNELS",
@@ -282,6 +319,7 @@ __all__ = [
     "is_intake",
     "is_petitioner",
     "is_superuser",
+    "offered_actions",
     "self_approval_allowed",
     "staff_of",
     "visible_filter",

@@ -260,40 +260,6 @@ def _candidates(user, petition: Petition) -> list[Petition] | None:
     )
 
 
-def _may(user, petition: Petition) -> dict[str, bool]:
-    """Which actions the page offers (the services check again)."""
-    status = petition.status
-    answer = _answer(petition)
-    open_ = status in OPEN_STATUSES
-    may_work = permissions.can_work(user, petition)
-    return {
-        "assign": status == Status.RECEIVED and permissions.can_assign(user, petition),
-        "reassign": status in (Status.ASSIGNED, Status.IN_PROGRESS)
-        and permissions.can_reassign(user, petition),
-        "transfer": status in (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS)
-        and permissions.can_transfer(user, petition),
-        "accept": status == Status.ASSIGNED and may_work,
-        "extend": status in (Status.ASSIGNED, Status.IN_PROGRESS, Status.APPROVAL)
-        and not petition.extended_at
-        and may_work,
-        # A draft of an assigned petition starts its handling (services.answer_save).
-        "answer": status in (Status.ASSIGNED, Status.IN_PROGRESS) and may_work,
-        "self_approve": status == Status.IN_PROGRESS
-        and permissions.can_self_approve(user, petition),
-        "decide": status == Status.APPROVAL
-        and answer is not None
-        and answer.state == Answer.State.SUBMITTED
-        and permissions.can_decide(user, petition),
-        "contact": permissions.can_view_contact(user, petition),
-        "place": bool(petition.address or petition.latitude is not None)
-        and permissions.can_publish_place(user, petition),
-        "group": open_
-        and status != Status.APPROVAL
-        and petition.group_id is None
-        and permissions.can_group(user, petition.organization_id),
-    }
-
-
 def _timeline(petition: Petition) -> list[PetitionEvent]:
     """Every event, internal notes included. Actors are named by their staff post; a
     resident is "민원인" (their name is contact data, shown only through the logged view)."""
@@ -317,7 +283,7 @@ def _case_context(request: HttpRequest, petition: Petition, **bound) -> dict[str
     user = request.user
     organization = petition.organization
     answer = _answer(petition)
-    may = _may(user, petition)
+    may = permissions.offered_actions(user, petition)
     checklist = list(petition.board.checklist or [])
     suggestions = _suggestions(petition) if may["assign"] or may["reassign"] else []
     candidates = _candidates(user, petition) if may["group"] else []
