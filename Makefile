@@ -1,6 +1,7 @@
 # sotong — two commands: `make demo` serves the demo government, `make test` runs every test.
-# Needs only python3 and make; the system packages that browser tests need are installed by
-# `make system-deps` (called by `make test` when chromium is missing and we are root).
+# Needs only python3 and make; the system packages the tests need (chromium for the browser tests,
+# wrk for the intake bench's smoke test) are installed by `make system-deps` (called by `make test`
+# and `make test-fast` when one is missing and we are root).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -22,10 +23,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 install: $(VENV)/.installed
 
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@need=""; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium fonts-noto-cjk"; \
+	command -v wrk >/dev/null 2>&1 || need="$$need wrk"; \
+	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "chromium is missing: run 'sudo apt-get install chromium fonts-noto-cjk'"; exit 1; fi; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+	  else echo "missing system packages: run 'sudo apt-get install$$need'"; exit 1; fi; \
 	fi
 
 demo: install
@@ -34,7 +38,7 @@ demo: install
 test: install system-deps
 	SOTONG_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: install system-deps
 	SOTONG_ENV=test $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-e2e: install system-deps
