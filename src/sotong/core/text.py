@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
+from typing import Any
+
+# C0 control characters and DEL, except tab, LF and CR (text may span lines; CR goes in
+# clean_text's line-end step): PostgreSQL refuses NUL in text, and the rest are noise that no
+# keyboard types. Single-line fields that must refuse (not drop) them test with their own rule.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> str:
+    """Text as stored: NFC (so the same words compare and search alike whatever the keyboard
+    sent), Unix line ends, no control characters, no surrounding blanks. None is ""."""
+    text = unicodedata.normalize("NFC", "" if value is None else str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL_RE.sub("", text).strip()
 
 
 def decode_csv(data: bytes) -> tuple[str, str] | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from sotong.core.audit import audit_record
 from sotong.core.privacy import find_personal_data, mask_value
 from sotong.core.privacy.public import public_text
+from sotong.core.text import clean_text
 from sotong.notify.services import notification_send
 from sotong.notify.transactional import Address
 from sotong.org.models import Department, Organization, Position, Staff
@@ -64,8 +64,6 @@ LAT_RANGE = (Decimal("33"), Decimal("39"))
 LON_RANGE = (Decimal("124"), Decimal("132"))
 # Resident and foreigner registration numbers are never stored: masked before saving.
 RRN_KINDS = ("rrn", "frn")
-# PostgreSQL refuses NUL in text; other control characters (except tab and newlines) are noise.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 SUBMIT_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS)
 
@@ -75,10 +73,6 @@ SUBMIT_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS)
 
 def _now() -> datetime:
     return timezone.now()
-
-
-def _clean_text(value: Any) -> str:
-    return _CONTROL_RE.sub("", str(value or "")).strip()
 
 
 def _without_rrn(text: str) -> tuple[str, bool]:
@@ -97,11 +91,11 @@ def _without_rrn(text: str) -> tuple[str, bool]:
 
 def _safe_text(value: Any) -> str:
     """Free text (reasons, comments) as stored: cleaned, never holding an RRN."""
-    return _without_rrn(_clean_text(value))[0]
+    return _without_rrn(clean_text(value))[0]
 
 
 def _body(value: Any, field: str, *, label: str = "") -> str:
-    text = _clean_text(value)
+    text = clean_text(value)
     if not text:
         raise ValidationError({field: _("내용을 입력하세요.")})
     if len(text) > MAX_BODY:
@@ -327,7 +321,7 @@ def _validate_new(
         add("channel", _("알 수 없는 접수 경로입니다."))
     if kind not in Kind.values or (board.kinds and kind not in board.kinds):
         add("kind", _("이 게시판에서 받지 않는 민원 종류입니다."))
-    clean_title = _clean_text(title)
+    clean_title = clean_text(title)
     if not clean_title:
         add("title", _("제목을 입력하세요."))
     elif len(clean_title) > MAX_TITLE:
@@ -345,7 +339,7 @@ def _validate_new(
     public = board.public_by_default if is_public is None else bool(is_public)
     if not public and not board.allow_private:
         add("is_public", _("이 게시판의 민원은 공개됩니다. 비공개로 접수할 수 없습니다."))
-    clean_address = _clean_text(address)
+    clean_address = clean_text(address)
     if len(clean_address) > 200:
         add("address", _("위치는 200자 이내로 입력하세요."))
     lat = lon = None
@@ -359,9 +353,9 @@ def _validate_new(
         add("longitude", exc.message_dict["longitude"][0])
     if (lat is None) != (lon is None) and "latitude" not in errors and "longitude" not in errors:
         add("latitude", _("위도와 경도를 함께 지정하세요."))
-    name = _clean_text(petitioner_name)[:50]
-    email = _clean_text(contact_email)
-    phone = _clean_text(contact_phone)
+    name = clean_text(petitioner_name)[:50]
+    email = clean_text(contact_email)
+    phone = clean_text(contact_phone)
     if len(email) > 254:
         add("contact_email", _("이메일 주소가 너무 깁니다."))
     if len(phone) > 20:
@@ -1359,7 +1353,7 @@ def petition_reopen(
         raise ValidationError({"body": _("이 민원에는 이미 재민원을 신청하셨습니다.")})
     text = _body(body, "body")
     board = petition.board
-    title = _clean_text(f"[재민원] {petition.title}")[:MAX_TITLE]
+    title = clean_text(f"[재민원] {petition.title}")[:MAX_TITLE]
     data = {
         "title": title,
         "body": text,
@@ -1556,7 +1550,7 @@ def contact_view(
         permissions.can_view_contact(actor, petition),
         _("이 민원인의 연락처를 볼 권한이 없습니다."),
     )
-    purpose = _clean_text(reason) or _("민원 처리")
+    purpose = clean_text(reason) or _("민원 처리")
     contact = {
         "name": petition.petitioner_name,
         "email": petition.contact_email,

@@ -22,7 +22,6 @@ import datetime
 import io
 import json
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from sotong.core import vocab
 from sotong.core.audit import audit_record
-from sotong.core.text import decode_csv
+from sotong.core.text import CONTROL_RE, clean_text, decode_csv
 from sotong.org.models import Department, Organization
 
 from . import permissions_catalogue
@@ -59,7 +58,6 @@ MAX_UPLOAD_ROWS = 5000
 BATCH_SIZE = 100
 FIELD_SIZE_LIMIT = 1024 * 1024
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Spreadsheet programs run a cell starting with these as a formula (CSV injection): the CSV export
 # prefixes such a cell with an apostrophe, which the import removes again.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -365,13 +363,6 @@ class Report:
             "unchanged": self.unchanged,
             "errors": len(self.errors),
         }
-
-
-def clean_text(value: Any) -> str:
-    """NFC, Unix line ends, no control characters, no surrounding blanks."""
-    text = unicodedata.normalize("NFC", "" if value is None else str(value))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROL_RE.sub("", text).strip()
 
 
 def _unescape(text: str) -> str:

@@ -7,8 +7,6 @@ Errors people can fix come back as `ValidationError` (Korean messages); a missin
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sotong.core.audit import audit_record, diff, snapshot
+from sotong.core.text import clean_text
 from sotong.org.models import Organization
 
 from . import faq_csv, permissions
@@ -50,8 +49,6 @@ IMPORTED_FIELDS = ("title", "answer", "category", "organization_id", "attributio
 BATCH_SIZE = 500
 TITLE_MAX = FaqEntry._meta.get_field("title").max_length
 SOURCE_ID_MAX = FaqEntry._meta.get_field("source_id").max_length
-# Control characters other than tab and newline (PostgreSQL refuses NUL; the rest are noise).
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CATEGORY_BY_NAME = {name: value for value, name in CATEGORY_NAMES.items()}
 
 
@@ -216,13 +213,6 @@ def _read_bytes(file: str | Path | bytes | IO[bytes]) -> bytes:
     if isinstance(file, str | Path):
         return Path(file).read_bytes()
     return file.read()
-
-
-def clean_text(value: str | None) -> str:
-    """NFC, Unix line ends, no control characters, no surrounding blanks."""
-    text = unicodedata.normalize("NFC", value or "")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROL_RE.sub("", text).strip()
 
 
 def _validate(parsed: list[FaqRow], report: ImportReport) -> list[_Valid]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from sotong.core import vocab
 from sotong.core.audit import audit_record, diff, snapshot
+from sotong.core.text import clean_text
 
 from . import permissions_catalogue as permissions
 from .eligibility import rule_validate
@@ -33,7 +34,6 @@ from .models import (
     ServiceValue,
     ServiceView,
 )
-from .services import clean_text
 
 if TYPE_CHECKING:
     from sotong.accounts.models import User

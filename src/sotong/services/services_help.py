@@ -11,7 +11,6 @@ Errors people can fix are `ValidationError` with Korean messages per field; a mi
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from sotong.accounts.validators import normalize_phone
 from sotong.core.audit import audit_record
+from sotong.core.text import clean_text
 from sotong.notify.services import notification_send
 from sotong.org.models import Organization, Staff
 
@@ -56,14 +56,9 @@ RESULT_MAX = 2000
 COMMENT_MAX = 1000
 INTRODUCTION_MAX = Helper._meta.get_field("introduction").max_length
 CAPACITY_MAX = 100
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    return _CONTROL_RE.sub("", str(value or "")).replace("\r\n", "\n").strip()
 
 
 def _actor(actor: Any) -> Any:
@@ -161,7 +156,7 @@ def coordinators(organization: Organization | int) -> list[Any]:
 
 def clean_phone(contact_method: str, contact_phone: str) -> str:
     """The normalised phone ('010-1234-5678'); required when the contact method is the phone."""
-    raw = _text(contact_phone)
+    raw = clean_text(contact_phone)
     if not raw:
         if contact_method == HelpRequest.ContactMethod.PHONE:
             raise ValidationError(
@@ -203,7 +198,7 @@ def help_request_create(
         )
     if organization is None:
         errors.setdefault("organization", []).append(_("도움을 받을 기관을 고르세요."))
-    text = _text(message)
+    text = clean_text(message)
     if not text:
         errors.setdefault("message", []).append(_("도움 받고 싶은 내용을 입력하세요."))
     elif len(text) > MESSAGE_MAX:
@@ -268,7 +263,7 @@ def help_request_cancel(*, actor: User, request: HelpRequest, reason: str = "") 
         request.organization,
         before=before,
         after=_state(request),
-        reason=_text(reason)[:200],
+        reason=clean_text(reason)[:200],
     )
     return request
 
@@ -298,7 +293,7 @@ def help_survey_submit(
         if not 1 <= score <= 5:
             errors[field] = [_("%(label)s는 1에서 5 사이로 고르세요.") % {"label": label}]
         scores[field] = score
-    text = _text(comment)
+    text = clean_text(comment)
     if len(text) > COMMENT_MAX:
         errors["comment"] = [_("의견은 %(max)d자 이내로 입력하세요.") % {"max": COMMENT_MAX}]
     if errors:
@@ -397,7 +392,7 @@ def help_contact_add(
             errors["at"] = [_("연락한 일시는 신청일 이후여야 합니다.")]
     if channel not in HelpContact.Channel.values:
         errors["channel"] = [_("연락 방법을 고르세요.")]
-    text = _text(note)
+    text = clean_text(note)
     if not text:
         errors["note"] = [_("연락한 내용을 입력하세요.")]
     elif len(text) > NOTE_MAX:
@@ -434,7 +429,7 @@ def help_complete(*, actor: User, request: HelpRequest, outcome: str, result: st
     errors: dict[str, list[str]] = {}
     if outcome not in HelpRequest.Outcome.values:
         errors["outcome"] = [_("결과를 고르세요.")]
-    text = _text(result)
+    text = clean_text(result)
     if not text:
         errors["result"] = [_("신청인에게 알릴 결과 내용을 입력하세요.")]
     elif len(text) > RESULT_MAX:
@@ -501,7 +496,7 @@ def _helper_fields(capacity: Any, introduction: Any) -> tuple[int, str]:
         errors["capacity"] = [
             _("동시 담당 한도는 1에서 %(max)d 사이의 수로 입력하세요.") % {"max": CAPACITY_MAX}
         ]
-    text = " ".join(_text(introduction).split())
+    text = " ".join(clean_text(introduction).split())
     if len(text) > INTRODUCTION_MAX:
         errors["introduction"] = [
             _("소개는 %(max)d자 이내로 입력하세요.") % {"max": INTRODUCTION_MAX}
