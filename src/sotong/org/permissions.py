@@ -33,14 +33,22 @@ def _active_staff(user: User) -> Staff | None:
     return staff if staff.active else None
 
 
-def managed_organization_ids(user: User) -> set[int] | None:
-    """The organisations `user` manages: `None` means all of them (superuser)."""
-    if user.is_authenticated and user.is_active and user.is_superuser:
+def permitted_organization_ids(user: User | None, permission: str) -> set[int] | None:
+    """The organisations where `user` is active staff (post and account) holding `permission`:
+    at most their own. `None` means all of them (an active superuser); no user is none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if user.is_superuser:
         return None
     staff = _active_staff(user)
-    if staff is None or not user.has_perm(MANAGE_PERMISSION):
+    if staff is None or not user.has_perm(permission):
         return set()
     return {staff.organization_id}
+
+
+def managed_organization_ids(user: User) -> set[int] | None:
+    """The organisations `user` manages: `None` means all of them (superuser)."""
+    return permitted_organization_ids(user, MANAGE_PERMISSION)
 
 
 def managed_organizations(user: User) -> QuerySet[Organization]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sotong.org.models import Staff
+from sotong.org.permissions import permitted_organization_ids
 
 if TYPE_CHECKING:
     from sotong.accounts.models import User
@@ -21,17 +21,7 @@ def faq_organization_ids(user: User | None) -> set[int] | None:
     """Organisations whose FAQ entries `user` manages; `None` means every entry."""
     if user is None:
         return None
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return None
-    try:
-        staff = user.staff
-    except Staff.DoesNotExist:
-        return set()
-    if not staff.active or not user.has_perm(MANAGE_FAQ_PERMISSION):
-        return set()
-    return {staff.organization_id}
+    return permitted_organization_ids(user, MANAGE_FAQ_PERMISSION)
 
 
 def can_manage_faq(user: User | None, organization_id: int | None) -> bool:

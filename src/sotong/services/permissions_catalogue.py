@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sotong.org.models import Staff
+from sotong.org.permissions import permitted_organization_ids
 
 if TYPE_CHECKING:
     from sotong.accounts.models import User
@@ -22,17 +22,7 @@ def service_organization_ids(user: User | None) -> set[int] | None:
     """Organisations whose services `user` edits; `None` means every service."""
     if user is None:
         return None
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return None
-    try:
-        staff = user.staff
-    except (Staff.DoesNotExist, AttributeError):
-        return set()
-    if not staff.active or not user.has_perm(CHANGE_SERVICE_PERMISSION):
-        return set()
-    return {staff.organization_id}
+    return permitted_organization_ids(user, CHANGE_SERVICE_PERMISSION)
 
 
 def can_edit_service(user: User | None, organization_id: int | None) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sotong.org.models import Staff
-from sotong.org.permissions import active_staff
+from sotong.org.permissions import active_staff, permitted_organization_ids
 
 if TYPE_CHECKING:
     from .models import Helper, HelpRequest
@@ -39,14 +39,7 @@ def staff_of(user: Any) -> Staff | None:
 
 def coordinator_organization_ids(user: Any) -> set[int] | None:
     """Organisations whose help requests `user` coordinates; `None` means all (superuser)."""
-    if not authenticated(user):
-        return set()
-    if user.is_superuser:
-        return None
-    staff = staff_of(user)
-    if staff is None or not user.has_perm(COORDINATE_PERMISSION):
-        return set()
-    return {staff.organization_id}
+    return permitted_organization_ids(user, COORDINATE_PERMISSION)
 
 
 def is_coordinator(user: Any) -> bool:
