@@ -859,3 +859,13 @@ def test_template_for_user(template, notify_staff, resident):
     Template.objects.filter(pk=template.pk).update(organization=None)
     with pytest.raises(Http404):
         queries.template_for_user(notify_staff, template.pk)
+
+
+def test_can_create_campaign_by_kind(district, notify_staff, emergency_staff, resident):
+    from sotong.notify import permissions
+
+    emergency, targeted = Campaign.Kind.EMERGENCY, Campaign.Kind.TARGETED
+    assert permissions.can_create_campaign(notify_staff, district, targeted)
+    assert not permissions.can_create_campaign(notify_staff, district, emergency)
+    assert permissions.can_create_campaign(emergency_staff, district, emergency)
+    assert not permissions.can_create_campaign(resident, district, targeted)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from sotong.org.models import Organization, Staff
 from sotong.org.permissions import active_staff
 
+from .models import Campaign
+
 if TYPE_CHECKING:
     from sotong.accounts.models import User
 
@@ -40,6 +42,14 @@ def can_manage_campaigns(user: User, organization: Organization | int) -> bool:
 
 def can_send_emergency(user: User, organization: Organization | int) -> bool:
     return _holds(user, organization, EMERGENCY_PERMISSION)
+
+
+def can_create_campaign(user: User, organization: Organization | int, kind: str) -> bool:
+    """May `user` compose (and send) a campaign of `kind` for `organization`? An emergency alert
+    needs the emergency permission, any other kind the campaign one."""
+    if kind == Campaign.Kind.EMERGENCY:
+        return can_send_emergency(user, organization)
+    return can_manage_campaigns(user, organization)
 
 
 def can_use_notify_staff_pages(user: User) -> bool:

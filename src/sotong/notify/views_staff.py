@@ -126,15 +126,9 @@ def _organization(request: HttpRequest) -> Organization:
     return Organization.objects.get(pk=next(iter(ids)))
 
 
-def _may_create(user, organization: Organization, kind: str) -> bool:
-    if kind == Campaign.Kind.EMERGENCY:
-        return permissions.can_send_emergency(user, organization)
-    return permissions.can_manage_campaigns(user, organization)
-
-
 def _require(user, campaign: Campaign) -> None:
     """Changing or sending a campaign needs the permission of its kind."""
-    if not _may_create(user, campaign.organization, campaign.kind):
+    if not permissions.can_create_campaign(user, campaign.organization, campaign.kind):
         if campaign.kind == Campaign.Kind.EMERGENCY:
             raise PermissionDenied(_("긴급 알림을 보낼 권한이 없습니다."))
         raise PermissionDenied(_("알림을 보낼 권한이 없습니다."))
@@ -197,7 +191,7 @@ def _new_campaign_kinds(user, organization: Organization) -> list[tuple[str, str
     return [
         (value, label)
         for value, label in Campaign.Kind.choices
-        if _may_create(user, organization, value)
+        if permissions.can_create_campaign(user, organization, value)
     ]
 
 
@@ -480,7 +474,7 @@ def campaign_create(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in Campaign.Kind.values:
         raise Http404
     organization = _organization(request)
-    if not _may_create(request.user, organization, kind):
+    if not permissions.can_create_campaign(request.user, organization, kind):
         raise PermissionDenied(_("이 종류의 알림을 만들 권한이 없습니다."))
     form = _campaign_form(request, organization, kind, data=_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -537,7 +531,7 @@ def campaign_count(request: HttpRequest, pk: int | None = None, kind: str = "") 
         if kind not in Campaign.Kind.values:
             raise Http404
         organization = _organization(request)
-    if not _may_create(request.user, organization, kind):
+    if not permissions.can_create_campaign(request.user, organization, kind):
         raise PermissionDenied(_("이 종류의 알림을 만들 권한이 없습니다."))
     form = _campaign_form(request, organization, kind, campaign, data=request.POST)
     count = None
@@ -640,7 +634,7 @@ def _detail_context(campaign: Campaign) -> dict[str, Any]:
 @staff_page
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = queries.campaign_for_user(request.user, pk)
-    may_act = _may_create(request.user, campaign.organization, campaign.kind)
+    may_act = permissions.can_create_campaign(request.user, campaign.organization, campaign.kind)
     context = {
         **_detail_context(campaign),
         "may_act": may_act,
