@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sotong.org.models import Organization, Staff
-from sotong.org.permissions import active_staff
+from sotong.org.permissions import active_staff, holds_permission_in
 
 from .models import Campaign
 
@@ -27,11 +27,7 @@ def _staff_of(user: User) -> Staff | None:
 
 
 def _holds(user: User, organization: Organization | int, permission: str) -> bool:
-    if user.is_authenticated and user.is_active and user.is_superuser:
-        return True
-    staff = _staff_of(user)
-    org_id = organization if isinstance(organization, int) else organization.pk
-    return bool(staff and staff.organization_id == org_id and user.has_perm(permission))
+    return holds_permission_in(user, organization, permission)
 
 
 def can_manage_campaigns(user: User, organization: Organization | int) -> bool:

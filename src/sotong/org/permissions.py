@@ -46,6 +46,16 @@ def permitted_organization_ids(user: User | None, permission: str) -> set[int] |
     return {staff.organization_id}
 
 
+def holds_permission_in(
+    user: User | None, organization: Organization | int, permission: str
+) -> bool:
+    """Whether `user` is active staff of `organization` holding `permission` (or an active
+    superuser): `permitted_organization_ids` for one organisation."""
+    ids = permitted_organization_ids(user, permission)
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return ids is None or org_id in ids
+
+
 def managed_organization_ids(user: User) -> set[int] | None:
     """The organisations `user` manages: `None` means all of them (superuser)."""
     return permitted_organization_ids(user, MANAGE_PERMISSION)

@@ -20,7 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 
 from sotong.org.models import Position, Staff
-from sotong.org.permissions import active_staff, can_manage_organization
+from sotong.org.permissions import active_staff, can_manage_organization, holds_permission_in
 
 from .models import OPEN_STATUSES, Answer, Board, KindPolicy, Petition, Status
 
@@ -62,9 +62,7 @@ def _org_id(petition: Petition) -> int:
 
 def is_intake(user: Any, organization: Organization | int) -> bool:
     """Intake staff of `organization` (민원 접수·배정), or a superuser."""
-    if is_superuser(user):
-        return True
-    return staff_of(user, organization) is not None and user.has_perm(INTAKE_PERMISSION)
+    return holds_permission_in(user, organization, INTAKE_PERMISSION)
 
 
 def is_petitioner(user: Any, petition: Petition) -> bool:
@@ -217,9 +215,7 @@ def can_manage_settings(user: Any, organization: Organization | int) -> bool:
 
 def can_view_statistics(user: Any, organization: Organization | int) -> bool:
     """Whole-organisation dashboards: the statistics permission (heads see their own)."""
-    if is_superuser(user):
-        return True
-    return staff_of(user, organization) is not None and user.has_perm(STATISTICS_PERMISSION)
+    return holds_permission_in(user, organization, STATISTICS_PERMISSION)
 
 
 def visible_filter(user: Any) -> Q:
