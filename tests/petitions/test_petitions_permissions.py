@@ -84,6 +84,11 @@ def test_work_and_decide(cast, private):
     assert allowed(perms.can_decide, cast, private) == {"admin_user"}  # no approver yet
 
 
+def test_read_title_agrees_with_handle(cast, private, petition_factory):
+    assert allowed(perms.can_read_title, cast, private) == allowed(perms.can_handle, cast, private)
+    assert allowed(perms.can_read_title, cast, petition_factory()) == set(cast)
+
+
 def test_offered_actions_by_status_and_role(cast, private):
     def offering(action):
         return allowed(lambda user, p: perms.offered_actions(user, p)[action], cast, private)

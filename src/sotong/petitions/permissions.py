@@ -253,6 +253,21 @@ def handled_filter(user: Any) -> Q:
     return Q(organization_id=staff.organization_id) & mine
 
 
+def can_read_title(user: Any, petition: Petition) -> bool:
+    """Private petitions' titles only for the staff who handle them (an in-memory version of
+    `can_handle` that needs no query per row); others see "비공개 민원"."""
+    if petition.is_public:
+        return True
+    if is_superuser(user) or is_intake(user, petition.organization_id):
+        return True
+    staff = staff_of(user, petition.organization_id)
+    if staff is None:
+        return False
+    return petition.handler_id == staff.pk or (
+        petition.department_id is not None and petition.department_id == staff.department_id
+    )
+
+
 def offered_actions(user: Any, petition: Petition) -> dict[str, bool]:
     """Which actions a staff page offers on `petition` by its status and the user's role (the
     services check again)."""
@@ -303,6 +318,7 @@ __all__ = [
     "can_post",
     "can_publish_place",
     "can_rate",
+    "can_read_title",
     "can_reassign",
     "can_reopen",
     "can_self_approve",

@@ -296,22 +296,6 @@ def dashboard(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
     return render(request, "petitions/stats/dashboard.html", context)
 
 
-def _may_read_title(request: HttpRequest, petition: Petition) -> bool:
-    """Private petitions' titles only for the staff who handle them (an in-memory version of
-    `permissions.can_handle` that needs no query per row); others see "비공개 민원"."""
-    if petition.is_public:
-        return True
-    user = request.user
-    if permissions.is_superuser(user) or permissions.is_intake(user, petition.organization_id):
-        return True
-    staff = permissions.staff_of(user, petition.organization_id)
-    if staff is None:
-        return False
-    return petition.handler_id == staff.pk or (
-        petition.department_id is not None and petition.department_id == staff.department_id
-    )
-
-
 def _petition_url(request: HttpRequest, petition: Petition, readable: bool) -> str:
     """The case page for staff who work on it, the public page of a public petition, else none
     (the case page would be a 404 for a manager outside the department)."""
@@ -346,7 +330,7 @@ def dashboard_list(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
     page = Paginator(stats.light_list(qs, now, light), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for petition in page.object_list:
-        readable = _may_read_title(request, petition)
+        readable = permissions.can_read_title(request.user, petition)
         rows.append(
             {
                 "pk": petition.pk,
