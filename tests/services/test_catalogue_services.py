@@ -99,6 +99,18 @@ def test_permissions(officer, editor, other_officer, resident, district, city, a
         make(editor, district)
 
 
+def test_can_see_service(editor, resident, district):
+    from sotong.services.permissions_catalogue import can_see_service
+
+    service = make(editor, district)
+    service.published = False
+    assert can_see_service(editor, service)
+    assert not can_see_service(resident, service)
+    assert not can_see_service(None, service)
+    service.published = True
+    assert can_see_service(resident, service) and can_see_service(None, service)
+
+
 def test_update_audits_a_diff_and_replaces_rules(editor, district):
     service = make(editor, district, rules=[{"kind": "age", "params": {"min": 65}}])
     catalogue.service_update(

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from sotong.accounts.models import User
     from sotong.org.models import Organization
 
+    from .models import Service
+
 CHANGE_SERVICE_PERMISSION = "services.change_service"
 
 
@@ -31,6 +33,16 @@ def can_edit_service(user: User | None, organization_id: int | None) -> bool:
     if ids is None:
         return True
     return organization_id is not None and organization_id in ids
+
+
+def can_see_service(user: User | None, service: Service) -> bool:
+    """Published services are public; an unpublished one only for staff who may edit it.
+    `user=None` here is a visitor, never the system."""
+    if service.published:
+        return True
+    if user is None:
+        return False
+    return can_edit_service(user, service.organization_id)
 
 
 def may_edit_any(user: User | None) -> bool:

@@ -281,19 +281,11 @@ def known_values(param: str) -> set[str] | None:
 # --- one service --------------------------------------------------------------------------------
 
 
-def may_see(user: Any, service: Service) -> bool:
-    if service.published:
-        return True
-    if user is None:  # a visitor here, never the system
-        return False
-    return permissions.can_edit_service(user, service.organization_id)
-
-
 def service_for_user(user: Any, pk: int) -> Service:
     """The service if `user` may see it: published ones to everyone, unpublished ones to staff
     who may edit them. The same 404 for a missing and a hidden service."""
     service = Service.objects.select_related("organization", "department").filter(pk=pk).first()
-    if service is None or not may_see(user, service):
+    if service is None or not permissions.can_see_service(user, service):
         raise Http404("no such service")
     return service
 
