@@ -84,6 +84,16 @@ def test_work_and_decide(cast, private):
     assert allowed(perms.can_decide, cast, private) == {"admin_user"}  # no approver yet
 
 
+def test_manage_open311_keys(cast, district):
+    assert perms.can_manage_open311_keys(None, district)  # the management command
+    managers = {name for name, user in cast.items() if perms.can_manage_settings(user, district)}
+    keyholders = {
+        name for name, user in cast.items() if perms.can_manage_open311_keys(user, district)
+    }
+    assert keyholders == managers | {"admin_user"}
+    assert "resident" not in keyholders and "officer" not in keyholders
+
+
 def test_read_title_agrees_with_handle(cast, private, petition_factory):
     assert allowed(perms.can_read_title, cast, private) == allowed(perms.can_handle, cast, private)
     assert allowed(perms.can_read_title, cast, petition_factory()) == set(cast)

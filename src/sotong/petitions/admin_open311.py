@@ -15,8 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import permissions
 from .models import Open311Key
-from .open311_keys import may_manage_keys, open311_key_create, open311_key_revoke
+from .open311_keys import open311_key_create, open311_key_revoke
 
 
 class Open311KeyAddForm(forms.ModelForm):
@@ -34,7 +35,7 @@ class Open311KeyAddForm(forms.ModelForm):
         if (
             organization is not None
             and self.request is not None
-            and not may_manage_keys(self.request.user, organization)
+            and not permissions.can_manage_open311_keys(self.request.user, organization)
         ):
             raise ValidationError(
                 {"organization": _("이 기관의 Open311 API 키를 발급할 권한이 없습니다.")}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from sotong.core.audit import audit_record
 from sotong.org.models import Organization
 
+from . import permissions
 from .models import Open311Key
 
 # 32 random bytes: far beyond guessing, so a plain (unsalted) SHA-256 is a safe lookup key.
@@ -35,20 +36,8 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def may_manage_keys(actor: Any, organization: Organization) -> bool:
-    """The system (None: the management command), superusers, and the organisation's managers
-    (those who may change its boards and categories)."""
-    if actor is None:
-        return True
-    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
-        return True
-    from . import permissions
-
-    return permissions.can_manage_settings(actor, organization)
-
-
 def _check(actor: Any, organization: Organization) -> None:
-    if not may_manage_keys(actor, organization):
+    if not permissions.can_manage_open311_keys(actor, organization):
         raise PermissionDenied(_("이 기관의 Open311 API 키를 관리할 권한이 없습니다."))
 
 
@@ -137,7 +126,6 @@ def open311_key_authenticate(raw: str | None) -> Open311Key | None:
 
 __all__ = [
     "hash_key",
-    "may_manage_keys",
     "open311_key_authenticate",
     "open311_key_create",
     "open311_key_revoke",

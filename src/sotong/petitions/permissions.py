@@ -253,6 +253,16 @@ def handled_filter(user: Any) -> Q:
     return Q(organization_id=staff.organization_id) & mine
 
 
+def can_manage_open311_keys(actor: Any, organization: Organization) -> bool:
+    """The system (None: the management command), superusers, and the organisation's managers
+    (those who may change its boards and categories)."""
+    if actor is None:
+        return True
+    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
+        return True
+    return can_manage_settings(actor, organization)
+
+
 def can_read_title(user: Any, petition: Petition) -> bool:
     """Private petitions' titles only for the staff who handle them (an in-memory version of
     `can_handle` that needs no query per row); others see "비공개 민원"."""
@@ -314,6 +324,7 @@ __all__ = [
     "can_decide",
     "can_group",
     "can_handle",
+    "can_manage_open311_keys",
     "can_manage_settings",
     "can_post",
     "can_publish_place",
