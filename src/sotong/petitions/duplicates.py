@@ -245,7 +245,6 @@ def _linked_pairs(rows: list[_Row]) -> Iterable[tuple[int, int]]:
                 yield other.pk, row.pk
 
 
-
 __all__ = [
     "RADIUS_M",
     "THRESHOLD",
