@@ -40,12 +40,13 @@ def web_port() -> int:
 
 
 @contextmanager
-def listening(port: int) -> Iterator[None]:
+def listening(port: int = 0) -> Iterator[int]:
+    """Holds `port` (0: one the system picks, so it cannot collide) and yields its number."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         sock.listen()
-        yield
+        yield sock.getsockname()[1]
 
 
 def _demo(tmp_path, port: int, dry_run: bool = True, **env: str) -> subprocess.CompletedProcess:
@@ -83,18 +84,20 @@ def test_a_taken_provider_port_gives_way_to_a_free_one(tmp_path, web_port):
 
 
 def test_fake_provider_port_chooses_the_port(tmp_path, web_port):
-    result = _demo(tmp_path, web_port, FAKE_PROVIDER_PORT=str(web_port + 1))
+    with listening() as chosen:
+        pass  # a port the system just had free (web_port + 1 could be anyone's)
+    result = _demo(tmp_path, web_port, FAKE_PROVIDER_PORT=str(chosen))
 
     assert result.returncode == 0, result.stderr
-    assert f"fake provider: http://127.0.0.1:{web_port + 1}/" in result.stdout
+    assert f"fake provider: http://127.0.0.1:{chosen}/" in result.stdout
 
 
 def test_a_taken_fake_provider_port_stops_the_start(tmp_path, web_port):
-    with listening(web_port + 1):
-        result = _demo(tmp_path, web_port, FAKE_PROVIDER_PORT=str(web_port + 1))
+    with listening() as taken:
+        result = _demo(tmp_path, web_port, FAKE_PROVIDER_PORT=str(taken))
 
     assert result.returncode == 1
-    assert f"FAKE_PROVIDER_PORT={web_port + 1}" in result.stderr
+    assert f"FAKE_PROVIDER_PORT={taken}" in result.stderr
 
 
 def test_a_taken_site_port_stops_the_start_before_anything_is_done(tmp_path, web_port):
