@@ -26,18 +26,14 @@ def _staff_of(user: User) -> Staff | None:
     return active_staff(user)
 
 
-def _holds(user: User, organization: Organization | int, permission: str) -> bool:
-    return holds_permission_in(user, organization, permission)
-
-
 def can_manage_campaigns(user: User, organization: Organization | int) -> bool:
     """Compose, preview, count, schedule and send newsletters and targeted campaigns; edit the
     organisation's templates; read its reports."""
-    return _holds(user, organization, CAMPAIGN_PERMISSION)
+    return holds_permission_in(user, organization, CAMPAIGN_PERMISSION)
 
 
 def can_send_emergency(user: User, organization: Organization | int) -> bool:
-    return _holds(user, organization, EMERGENCY_PERMISSION)
+    return holds_permission_in(user, organization, EMERGENCY_PERMISSION)
 
 
 def can_create_campaign(user: User, organization: Organization | int, kind: str) -> bool:
