@@ -1,9 +1,9 @@
 """The staff workspace of petitions (`/petitions/staff/`): my work (the intake inbox, the
 department's open petitions, mine, waiting for my approval) with the traffic light, staff entry of
-phone / visit / call-centre / mobile-office petitions, the case page with every action (assign with
-routing suggestions, reassign, transfer, accept, extend, answer with the board's checklist,
-approve or return, 담당전결, the logged contact view, grouping near-duplicates) and the pages of
-groups of repeated petitions, answered once for all.
+phone / visit / call-centre / mobile-office petitions, the case page with its actions (assign with
+routing suggestions, reassign, transfer, accept, extend, publish the exact place, the logged
+contact view). The answer actions (checklist, approve or return, 담당전결) are in
+`views_answers.py`, groups of repeated petitions in `views_groups.py`.
 
 Visitors go to the login page; logged-in people who are not active staff get 403; a petition the
 member of staff does not handle (`permissions.can_handle`) is the same 404 as a missing one.
@@ -20,7 +20,6 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -461,76 +460,6 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _answer_call(request: HttpRequest):
-    def call(petition: Petition, form: forms.AnswerForm) -> None:
-        action = form.cleaned_data["action"]
-        # Saving the text and submitting it is one step for the officer: both or neither.
-        with transaction.atomic():
-            services.answer_save(
-                actor=request.user, petition=petition, body=form.cleaned_data["body"]
-            )
-            if action == form.SUBMIT:
-                services.answer_submit(
-                    actor=request.user, petition=petition, checklist=form.ticked()
-                )
-            elif action == form.SELF_APPROVE:
-                services.answer_self_approve(
-                    actor=request.user, petition=petition, checklist=form.ticked()
-                )
-
-    return call
-
-
-_ANSWER_DONE = {
-    forms.AnswerForm.SAVE: gettext_lazy("답변을 임시 저장했습니다."),
-    forms.AnswerForm.SUBMIT: gettext_lazy("결재를 요청했습니다."),
-    forms.AnswerForm.SELF_APPROVE: gettext_lazy("담당전결로 답변을 보냈습니다."),
-}
-
-
-@staff_page
-@require_POST
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    action = request.POST.get("answer-action", forms.AnswerForm.SAVE)
-    return _case_action(
-        request,
-        pk,
-        form_name="answer_form",
-        make_form=lambda p: forms.AnswerForm(request.POST, checklist=p.board.checklist or ()),
-        call=_answer_call(request),
-        done=str(_ANSWER_DONE.get(action, _ANSWER_DONE[forms.AnswerForm.SAVE])),
-        anchor="#answer" if action == forms.AnswerForm.SAVE else "",
-    )
-
-
-@staff_page
-@require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_action(
-        request,
-        pk,
-        form_name="action_form",
-        make_form=lambda p: django_forms.Form(request.POST),
-        call=lambda p, f: services.answer_approve(actor=request.user, petition=p),
-        done=_("결재했습니다. 답변을 민원인에게 보냅니다."),
-    )
-
-
-@staff_page
-@require_POST
-def return_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_action(
-        request,
-        pk,
-        form_name="return_form",
-        make_form=lambda p: forms.ReturnForm(request.POST),
-        call=lambda p, f: services.answer_return(
-            actor=request.user, petition=p, comment=f.cleaned_data["comment"]
-        ),
-        done=_("답변을 반려했습니다."),
-    )
-
-
 @staff_page
 @require_POST
 def place(request: HttpRequest, pk: int) -> HttpResponse:
@@ -609,9 +538,6 @@ urlpatterns = [
     path("staff/<int:pk>/transfer", transfer, name="staff_transfer"),
     path("staff/<int:pk>/accept", accept, name="staff_accept"),
     path("staff/<int:pk>/extend", extend, name="staff_extend"),
-    path("staff/<int:pk>/answer", answer, name="staff_answer"),
-    path("staff/<int:pk>/approve", approve, name="staff_approve"),
-    path("staff/<int:pk>/return", return_answer, name="staff_return"),
     path("staff/<int:pk>/contact", contact, name="staff_contact"),
     path("staff/<int:pk>/place", place, name="staff_place"),
     path("staff/<int:pk>/files/<int:attachment_pk>", attachment, name="staff_attachment"),
