@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from sotong.core.audit.models import AuditEvent
-from sotong.services import catalogue_io
-from sotong.services.catalogue_io import CatalogueFileError
+from sotong.services import catalogue_export, catalogue_io, catalogue_rows
+from sotong.services.catalogue_rows import CatalogueFileError
 from sotong.services.models import Service
 
-HEADER = list(catalogue_io.HEADERS)
+HEADER = list(catalogue_rows.HEADERS)
 
 
 def service_row(number: int = 1, **overrides) -> dict[str, str]:
@@ -305,8 +305,10 @@ def test_export_import_round_trip(run, district, department, fmt):
         ),
     ]
     assert run(to_csv(rows), organization=district).errors == []
-    services = catalogue_io.export_queryset(organization=district)
-    data = (catalogue_io.export_xlsx if fmt == "xlsx" else catalogue_io.export_csv)(services)
+    services = catalogue_export.export_queryset(organization=district)
+    data = (catalogue_export.export_xlsx if fmt == "xlsx" else catalogue_export.export_csv)(
+        services
+    )
     if fmt == "csv":
         assert data.startswith(b"\xef\xbb\xbf")
         assert "'=SUM(A1)" in data.decode("utf-8-sig")
@@ -372,7 +374,7 @@ def test_export_command(tmp_path, district, run):
     assert "SVC-0001" in text and "SVC-0002" not in text
     xlsx_path = tmp_path / "out.xlsx"
     call_command("services_export", str(xlsx_path), "--quiet")
-    parsed = catalogue_io.read(xlsx_path.read_bytes())
+    parsed = catalogue_rows.read(xlsx_path.read_bytes())
     assert [row.values["출처번호"] for row in parsed.rows] == ["SVC-0002"]
     call_command(
         "services_export", str(tmp_path / "all.csv"), "--all", "--format", "csv", "--quiet"

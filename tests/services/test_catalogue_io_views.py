@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sotong.services import catalogue_io
+from sotong.services import catalogue_export, catalogue_io, catalogue_rows
 from sotong.services.models import CatalogueImport, Service
 
 from .test_catalogue_io import service_row, to_csv, to_xlsx
@@ -170,8 +170,10 @@ def test_export_downloads(manager_client, district, manager):
     text = response.content.decode("utf-8-sig")
     assert "SVC-0001" in text and "SVC-0002" not in text
     response = manager_client.get(reverse("services:export") + "?format=xlsx")
-    assert response["Content-Type"] == catalogue_io.XLSX_CONTENT_TYPE
-    assert [r.values["출처번호"] for r in catalogue_io.read(response.content).rows] == ["SVC-0001"]
+    assert response["Content-Type"] == catalogue_export.XLSX_CONTENT_TYPE
+    assert [r.values["출처번호"] for r in catalogue_rows.read(response.content).rows] == [
+        "SVC-0001"
+    ]
     assert manager_client.get(reverse("services:export") + "?format=pdf").status_code == 404
 
 

@@ -152,7 +152,7 @@ def test_staff_pages_of_the_guide_have_no_korean_left(
     data = [*data_of(service, district), officer.staff.name, officer.staff.department.name]
     if path == "/services/staff/import":
         # The file layout's column names and the labels a file uses are Korean by definition.
-        from sotong.services.catalogue_io import HEADERS
+        from sotong.services.catalogue_rows import HEADERS
 
         data += [*HEADERS, "어르신", "전생애"]
     assert korean_left(response.content.decode(), data) == []

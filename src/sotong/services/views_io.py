@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sotong.core.web import guarded_page
 from sotong.org.models import Organization, Staff
 
-from . import catalogue_io, permissions_catalogue, queries_catalogue
+from . import (
+    catalogue_export,
+    catalogue_io,
+    catalogue_rows,
+    permissions_catalogue,
+    queries_catalogue,
+)
 from .forms_io import CatalogueUploadForm
 from .models import CatalogueImport
 
@@ -61,7 +67,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 report = catalogue_io.upload_check(
                     actor=request.user, organization=organization, data=data
                 )
-            except catalogue_io.CatalogueFileError as exc:
+            except catalogue_rows.CatalogueFileError as exc:
                 form.add_error("file", str(exc))
             if report is not None and not report.errors:
                 run = catalogue_io.catalogue_import_start(
@@ -72,7 +78,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "report": report,
-        "columns": catalogue_io.COLUMNS,
+        "columns": catalogue_rows.COLUMNS,
         "imports": list(queries_catalogue.visible_imports(request.user)[:RECENT]),
         "organization": None if superuser else _own_organization(request.user),
         "superuser": superuser,
@@ -114,15 +120,15 @@ def export(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
         organization = _own_organization(request.user)
     if not permissions_catalogue.can_import(request.user, organization):
         raise PermissionDenied(_("이 기관의 서비스 목록을 내보낼 권한이 없습니다."))
-    services = catalogue_io.export_queryset(organization=organization)
+    services = catalogue_export.export_queryset(organization=organization)
     name = f"services-{organization.code if organization else 'national'}.{fmt}"
     if fmt == "xlsx":
         response = HttpResponse(
-            catalogue_io.export_xlsx(services), content_type=catalogue_io.XLSX_CONTENT_TYPE
+            catalogue_export.export_xlsx(services), content_type=catalogue_export.XLSX_CONTENT_TYPE
         )
     else:
         response = HttpResponse(
-            catalogue_io.export_csv(services), content_type="text/csv; charset=utf-8"
+            catalogue_export.export_csv(services), content_type="text/csv; charset=utf-8"
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from sotong.org.models import Organization
-from sotong.services import catalogue_io
+from sotong.services import catalogue_export
 
 
 class Command(BaseCommand):
@@ -37,8 +37,12 @@ class Command(BaseCommand):
             if org is None:
                 raise CommandError(f"영문 코드가 '{organization}'인 기관이 없습니다.")
         fmt = options["format"] or ("xlsx" if file.lower().endswith(".xlsx") else "csv")
-        services = list(catalogue_io.export_queryset(organization=org, everything=options["all"]))
-        data = (catalogue_io.export_xlsx if fmt == "xlsx" else catalogue_io.export_csv)(services)
+        services = list(
+            catalogue_export.export_queryset(organization=org, everything=options["all"])
+        )
+        data = (catalogue_export.export_xlsx if fmt == "xlsx" else catalogue_export.export_csv)(
+            services
+        )
         if file == "-":
             if fmt == "xlsx":
                 raise CommandError("XLSX는 표준 출력으로 쓸 수 없습니다.")

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from sotong.org.models import Organization
-from sotong.services import catalogue_io
+from sotong.services import catalogue_io, catalogue_rows
 from sotong.services.management.progress import ProgressBar
 
 MAX_LISTED = 200
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 source=source,
                 progress=progress,
             )
-        except catalogue_io.CatalogueFileError as exc:
+        except catalogue_rows.CatalogueFileError as exc:
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
