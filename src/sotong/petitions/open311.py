@@ -83,12 +83,12 @@ from .open311_errors import has_nul_input, unreadable
 from .open311_format import (
     FORMATS,
     SEOUL,
-    DateOutOfRange,
     Open311Error,
     attribute_answers,
     error_response,
     normalize_attributes,
-    parse_datetime,
+    parse_date_param,
+    parse_ids,
     response,
     submitted_attributes,
 )
@@ -101,7 +101,6 @@ CHANGESET = "2026-01-05T00:00:00+09:00"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 MAX_DESCRIPTION = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
-MAX_IDS = 1000
 CLOSED_STATUSES = (Status.ANSWERED, Status.CLOSED, Status.TRANSFERRED)
 STATUS_FILTER = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 
@@ -340,53 +339,17 @@ def _public_requests() -> Any:
     return Petition.objects.filter(is_public=True).values(*REQUEST_FIELDS)
 
 
-def _parse_ids(raw: str) -> list[int]:
-    ids = []
-    for part in raw.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        # isascii: "²".isdigit() is true, and int("²") fails.
-        if not (part.isascii() and part.isdigit()) or len(part) > 18:
-            raise Open311Error(
-                400, _("service_request_id는 숫자입니다: %(value)s") % {"value": part[:40]}
-            )
-        ids.append(int(part))
-    if len(ids) > MAX_IDS:
-        raise Open311Error(400, _("service_request_id는 한 번에 1,000개까지 줄 수 있습니다."))
-    return ids
-
-
-def _date_param(request: HttpRequest, name: str, *, end_of_day: bool = False) -> Any:
-    raw = _param(request, name)
-    if not raw:
-        return None
-    try:
-        return parse_datetime(raw, end_of_day=end_of_day)
-    except DateOutOfRange:
-        raise Open311Error(
-            400,
-            _("%(name)s는 1900-01-01부터 2999-12-31 사이여야 합니다.") % {"name": name},
-        ) from None
-    except ValueError:
-        raise Open311Error(
-            400,
-            _("%(name)s는 ISO 8601 날짜·시각이어야 합니다 (예: 2025-10-01T09:00:00+09:00).")
-            % {"name": name},
-        ) from None
-
-
 def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     organization = _jurisdiction(request)
     rows = _public_requests().filter(organization=organization)
     ids_raw = _param(request, "service_request_id")
     if ids_raw:
         # "This overrides all other arguments."
-        ids = _parse_ids(ids_raw)
+        ids = parse_ids(ids_raw)
         rows = rows.filter(pk__in=ids).order_by("-received_at", "-id")
     else:
-        start = _date_param(request, "start_date")
-        end = _date_param(request, "end_date", end_of_day=True)
+        start = parse_date_param("start_date", _param(request, "start_date"))
+        end = parse_date_param("end_date", _param(request, "end_date"), end_of_day=True)
         if start and end:
             if end < start:
                 raise Open311Error(400, _("end_date가 start_date보다 앞섭니다."))

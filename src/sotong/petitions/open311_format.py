@@ -351,3 +351,44 @@ __all__ = [
     "to_xml",
     "validate_attributes",
 ]
+
+
+MAX_IDS = 1000
+
+
+def parse_ids(raw: str) -> list[int]:
+    """`service_request_id` of a GET: comma-separated ids, at most MAX_IDS; Open311Error else."""
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        # isascii: "²".isdigit() is true, and int("²") fails.
+        if not (part.isascii() and part.isdigit()) or len(part) > 18:
+            raise Open311Error(
+                400, _("service_request_id는 숫자입니다: %(value)s") % {"value": part[:40]}
+            )
+        ids.append(int(part))
+    if len(ids) > MAX_IDS:
+        raise Open311Error(400, _("service_request_id는 한 번에 1,000개까지 줄 수 있습니다."))
+    return ids
+
+
+def parse_date_param(name: str, raw: str, *, end_of_day: bool = False) -> datetime | None:
+    """A date parameter of a GET (`start_date`, `end_date`); None when empty, Open311Error (400,
+    naming the parameter) when it is not ISO 8601 or outside 1900–2999."""
+    if not raw:
+        return None
+    try:
+        return parse_datetime(raw, end_of_day=end_of_day)
+    except DateOutOfRange:
+        raise Open311Error(
+            400,
+            _("%(name)s는 1900-01-01부터 2999-12-31 사이여야 합니다.") % {"name": name},
+        ) from None
+    except ValueError:
+        raise Open311Error(
+            400,
+            _("%(name)s는 ISO 8601 날짜·시각이어야 합니다 (예: 2025-10-01T09:00:00+09:00).")
+            % {"name": name},
+        ) from None
