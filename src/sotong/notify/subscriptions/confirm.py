@@ -1,0 +1,316 @@
+"""Confirming an address (double opt-in): the confirmation events, sending a link (e-mail) or a
+6-digit code (phone) within the resend limits, and checking what comes back."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import unicodedata
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    CHANNEL_BITS,
+    Channel,
+    Confirmation,
+    Consent,
+    Priority,
+    Subscriber,
+)
+from ..transactional import Address, Event, notification_send, register_event
+from .common import (
+    _EMAIL_BIT,
+    _SALT_CONFIRM_EMAIL,
+    CODE_MINUTES,
+    CODE_TRIES,
+    EMAIL_CONFIRM_DAYS,
+    PHONE_CHANNELS,
+    RESEND_PER_HOUR,
+    RESEND_SECONDS,
+    _activate_if_usable,
+    _audit,
+    _code_hash,
+    _consent,
+    _now,
+    _record_conversion,
+    pending_channels,
+)
+
+register_event(
+    Event(
+        key="notify.confirm_email",
+        label=str(_("알림 구독 이메일 확인")),
+        channels=(Channel.EMAIL,),
+        templates={
+            Channel.EMAIL: (
+                "[{{ organization }}] 알림 구독 신청을 확인해 주세요",
+                "{{ organization }} 알림 구독을 신청하셨습니다.\n\n"
+                "아래 주소를 열고 '구독 확인' 단추를 누르면 이 이메일 주소로 알림을 받기 "
+                "시작합니다. 이 주소는 {{ days }}일 동안 쓸 수 있습니다.\n\n"
+                "{{ confirm_url }}\n\n"
+                "신청하지 않으셨다면 이 메일을 무시하세요. 확인하지 않으면 아무 알림도 "
+                "보내지 않습니다.",
+            )
+        },
+        sample_context={
+            "organization": "시험구",
+            "confirm_url": "https://example.kr/notify/confirm/email/…",
+            "days": EMAIL_CONFIRM_DAYS,
+        },
+        # The person is waiting at the form: ahead of campaigns, like every transactional message.
+        priority=Priority.TRANSACTIONAL,
+    )
+)
+register_event(
+    Event(
+        key="notify.confirm_sms",
+        label=str(_("알림 구독 휴대전화 인증번호")),
+        channels=(Channel.SMS,),
+        # 90 bytes as carriers count (Hangul 2 bytes): "[시험구] 인증번호 123456 (10분 안에
+        # 입력하세요)" is about 45, room for a long organisation name.
+        templates={
+            Channel.SMS: (
+                "",
+                "[{{ organization }}] 인증번호 {{ code }} ({{ minutes }}분 안에 입력하세요)",
+            )
+        },
+        sample_context={"organization": "시험구", "code": "123456", "minutes": CODE_MINUTES},
+        priority=Priority.TRANSACTIONAL,
+    )
+)
+
+
+# --- confirmation messages ------------------------------------------------------------------
+
+
+def _recently_sent(subscriber: Subscriber, channel: str) -> bool:
+    since = _now() - timedelta(seconds=RESEND_SECONDS)
+    return Confirmation.objects.filter(
+        subscriber=subscriber, channel=channel, created_at__gte=since
+    ).exists()
+
+
+def _sent_last_hour(subscriber: Subscriber, channel: str) -> int:
+    since = _now() - timedelta(hours=1)
+    if channel == Channel.SMS and subscriber.phone_hash:
+        # Per phone, across every organisation's list: it is the phone that gets the texts.
+        owner = Q(subscriber__phone_hash=subscriber.phone_hash)
+    elif channel == Channel.EMAIL and subscriber.email_hash:
+        owner = Q(subscriber__email_hash=subscriber.email_hash)
+    else:
+        owner = Q(subscriber=subscriber)
+    return Confirmation.objects.filter(owner, channel=channel, created_at__gte=since).count()
+
+
+def _throttled(subscriber: Subscriber, channel: str) -> bool:
+    return (
+        _recently_sent(subscriber, channel)
+        or _sent_last_hour(subscriber, channel) >= RESEND_PER_HOUR
+    )
+
+
+def _close_open_confirmations(subscriber: Subscriber, channel: str) -> None:
+    Confirmation.objects.filter(
+        subscriber=subscriber, channel=channel, confirmed_at__isnull=True
+    ).update(expires_at=_now())
+
+
+def _send_email_link(subscriber: Subscriber) -> None:
+    nonce = secrets.token_urlsafe(16)
+    now = _now()
+    _close_open_confirmations(subscriber, Channel.EMAIL)
+    confirmation = Confirmation.objects.create(
+        subscriber=subscriber,
+        channel=Channel.EMAIL,
+        code_hash="-",
+        created_at=now,
+        expires_at=now + timedelta(days=EMAIL_CONFIRM_DAYS),
+    )
+    confirmation.code_hash = _code_hash(f"e{confirmation.pk}", nonce)
+    confirmation.save(update_fields=["code_hash"])
+    token = signing.dumps({"c": confirmation.pk, "n": nonce}, salt=_SALT_CONFIRM_EMAIL)
+    path = reverse("notify:confirm_email", args=[token])
+    notification_send(
+        event="notify.confirm_email",
+        recipient=Address(email=subscriber.email, language=subscriber.language),
+        context={
+            "organization": subscriber.organization.name,
+            "confirm_url": f"{settings.SITE_URL}{path}",
+            "days": EMAIL_CONFIRM_DAYS,
+        },
+        organization=subscriber.organization,
+        ref=f"notify.Subscriber:{subscriber.pk}",
+    )
+
+
+def _send_sms_code(subscriber: Subscriber) -> None:
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = _now()
+    _close_open_confirmations(subscriber, Channel.SMS)
+    confirmation = Confirmation.objects.create(
+        subscriber=subscriber,
+        channel=Channel.SMS,
+        code_hash="-",
+        created_at=now,
+        expires_at=now + timedelta(minutes=CODE_MINUTES),
+    )
+    confirmation.code_hash = _code_hash(f"s{confirmation.pk}", code)
+    confirmation.save(update_fields=["code_hash"])
+    notification_send(
+        event="notify.confirm_sms",
+        recipient=Address(phone=subscriber.phone, language=subscriber.language),
+        context={
+            "organization": subscriber.organization.name,
+            "code": code,
+            "minutes": CODE_MINUTES,
+        },
+        organization=subscriber.organization,
+        ref=f"notify.Subscriber:{subscriber.pk}",
+    )
+
+
+def _send_pending(subscriber: Subscriber, *, quietly: bool) -> list[str]:
+    """Sends a link/code for each address waiting for confirmation. `quietly`: a throttled
+    address is skipped (the code sent a moment ago is still valid) instead of refused."""
+    sent = []
+    for channel in pending_channels(subscriber):
+        if _throttled(subscriber, channel):
+            if quietly:
+                continue
+            raise ValidationError(
+                _("방금 보냈습니다. 잠시 뒤(1분 이상 지나서) 다시 요청하세요."), code="throttled"
+            )
+        if channel == Channel.EMAIL:
+            _send_email_link(subscriber)
+        else:
+            _send_sms_code(subscriber)
+        sent.append(channel)
+    return sent
+
+
+@transaction.atomic
+def subscriber_resend_confirmation(*, subscriber: Subscriber, channel: str) -> None:
+    """Sends a new link (e-mail) or code (phone) for an address still waiting for confirmation.
+    Refused (ValidationError) within a minute of the last one or beyond 5 an hour."""
+    channel = Channel.SMS.value if channel in PHONE_CHANNELS else channel
+    if channel not in pending_channels(subscriber):
+        raise ValidationError(_("확인을 기다리는 주소가 없습니다."), code="nothing_pending")
+    if _throttled(subscriber, channel):
+        raise ValidationError(
+            _("방금 보냈습니다. 잠시 뒤(1분 이상 지나서) 다시 요청하세요."), code="throttled"
+        )
+    if channel == Channel.EMAIL:
+        _send_email_link(subscriber)
+    else:
+        _send_sms_code(subscriber)
+
+
+# --- confirm --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def _confirm_address(subscriber: Subscriber, channel: str, confirmation: Confirmation, source):
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    now = _now()
+    Confirmation.objects.filter(pk=confirmation.pk).update(confirmed_at=now)
+    if channel == Channel.EMAIL:
+        subscriber.email_confirmed_at = now
+        consented = [Channel.EMAIL] if subscriber.channels & _EMAIL_BIT else []
+    else:
+        subscriber.phone_confirmed_at = now
+        consented = [ch for ch in PHONE_CHANNELS if subscriber.channels & CHANNEL_BITS[ch]]
+    for ch in consented:
+        _consent(subscriber, Consent.Kind.CHANNEL, True, source, ch)
+    became_active = _activate_if_usable(subscriber)
+    subscriber.save()
+    if became_active:
+        _record_conversion(subscriber)
+    _audit(None, "notify.subscriber.confirm", subscriber, confirmed=channel)
+    return subscriber
+
+
+def subscriber_confirm(*, subscriber: Subscriber, channel: str, code: str) -> Subscriber:
+    """Checks the SMS code for the subscriber's phone. Every try counts (committed even when the
+    call fails, which is why this function is not one transaction); after 5 wrong ones, or 10
+    minutes, the code is dead and a new one must be asked for. ValidationError on "code"."""
+    if channel not in (*PHONE_CHANNELS, Channel.SMS.value):
+        raise ValidationError({"code": _("이 방법은 인증번호로 확인하지 않습니다.")})
+    typed = "".join(unicodedata.normalize("NFKC", code or "").split()).replace("-", "")
+    if not (len(typed) == 6 and typed.isascii() and typed.isdigit()):
+        raise ValidationError({"code": _("인증번호 6자리 숫자를 입력하세요.")}, code="format")
+    confirmation = (
+        Confirmation.objects.filter(
+            subscriber=subscriber, channel=Channel.SMS, confirmed_at__isnull=True
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if confirmation is None or not subscriber.phone:
+        raise ValidationError({"code": _("확인할 인증번호가 없습니다. 인증번호를 다시 받으세요.")})
+    if confirmation.expires_at <= _now():
+        raise ValidationError(
+            {"code": _("인증번호의 유효 시간(10분)이 지났습니다. 인증번호를 다시 받으세요.")},
+            code="expired",
+        )
+    # Count the try first, atomically: parallel guesses cannot get more than CODE_TRIES.
+    counted = Confirmation.objects.filter(pk=confirmation.pk, attempts__lt=CODE_TRIES).update(
+        attempts=F("attempts") + 1
+    )
+    if not counted:
+        raise ValidationError(
+            {"code": _("인증번호를 5번 잘못 입력했습니다. 인증번호를 다시 받으세요.")},
+            code="too_many",
+        )
+    if not hmac.compare_digest(confirmation.code_hash, _code_hash(f"s{confirmation.pk}", typed)):
+        left = CODE_TRIES - confirmation.attempts - 1
+        if left <= 0:
+            message = _("인증번호를 5번 잘못 입력했습니다. 인증번호를 다시 받으세요.")
+        else:
+            message = _("인증번호가 맞지 않습니다. (남은 횟수 %(left)d번)") % {"left": left}
+        raise ValidationError({"code": message}, code="wrong")
+    return _confirm_address(subscriber, Channel.SMS, confirmation, Consent.Source.SMS_CODE)
+
+
+def subscriber_confirm_email_token(token: str) -> Subscriber:
+    """Confirms the e-mail address a link was sent to. Idempotent: the same link twice shows
+    the subscription as confirmed. ValidationError (code "invalid" or "expired") otherwise."""
+    invalid = ValidationError(
+        _("확인 링크가 올바르지 않습니다. 메일에 있는 주소를 그대로 열었는지 확인하세요."),
+        code="invalid",
+    )
+    expired = ValidationError(
+        _("확인 링크의 유효 기간(3일)이 지났습니다. 구독을 다시 신청하세요."), code="expired"
+    )
+    try:
+        data = signing.loads(
+            token, salt=_SALT_CONFIRM_EMAIL, max_age=timedelta(days=EMAIL_CONFIRM_DAYS)
+        )
+    except signing.SignatureExpired:
+        raise expired from None
+    except signing.BadSignature:
+        raise invalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+        raise invalid
+    confirmation = (
+        Confirmation.objects.select_related("subscriber", "subscriber__organization")
+        .filter(pk=data["c"], channel=Channel.EMAIL)
+        .first()
+    )
+    if confirmation is None or not hmac.compare_digest(
+        confirmation.code_hash, _code_hash(f"e{confirmation.pk}", str(data.get("n", "")))
+    ):
+        raise invalid
+    subscriber = confirmation.subscriber
+    if confirmation.confirmed_at is not None:
+        return subscriber
+    if confirmation.expires_at <= _now() or not subscriber.email:
+        # Superseded by a newer link, or the address was changed or withdrawn since.
+        raise expired
+    return _confirm_address(subscriber, Channel.EMAIL, confirmation, Consent.Source.EMAIL_LINK)
