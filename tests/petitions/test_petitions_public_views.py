@@ -614,7 +614,7 @@ def test_my_petitions(client, petition_factory, resident, other_resident):
 def test_reserved_words_are_not_organisation_codes():
     from django.urls import Resolver404, resolve
 
-    from sotong.petitions.views_public import petition_new
+    from sotong.petitions.views.intake import petition_new
 
     assert resolve("/petitions/list").url_name == "list"
     assert resolve("/petitions/testgu/daily/new").func is petition_new

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sotong.petitions import events, views_staff
+from sotong.petitions import events
 from sotong.petitions.models import (
     Answer,
     Channel,
@@ -25,6 +25,7 @@ from sotong.petitions.models import (
     Stage,
     Status,
 )
+from sotong.petitions.views import staff as views_staff
 
 pytestmark = pytest.mark.django_db
 

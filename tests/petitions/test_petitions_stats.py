@@ -1,4 +1,4 @@
-"""Dashboards and statistics (`stats.py`, `views_stats.py`): exact figures on a crafted set with a
+"""Dashboards and statistics (`stats.py`, `views/stats.py`): exact figures on a crafted set with a
 fixed `now`, who sees which dashboard, the public page and its CSV without personal data, and
 the number of queries whatever the size."""
 
@@ -14,8 +14,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from sotong.petitions import stats, views_stats
+from sotong.petitions import stats
 from sotong.petitions.models import Answer, Category, PetitionEvent, Stage
+from sotong.petitions.views import stats as views_stats
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime.datetime(2025, 6, 16, 10, 0, tzinfo=SEOUL)

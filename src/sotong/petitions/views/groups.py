@@ -26,10 +26,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sotong.core.privacy.public import public_text
 from sotong.core.web import add_service_errors
 
-from . import forms_staff as forms
-from . import permissions, queries, services
-from .models import OPEN_STATUSES, Petition, PetitionGroup
-from .views_staff import (
+from .. import permissions, queries, services
+from ..forms import staff as forms
+from ..models import OPEN_STATUSES, Petition, PetitionGroup
+from .staff import (
     PAGE_SIZE,
     _candidates,
     _light,
@@ -112,7 +112,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 def _proposals(user, organization) -> list[list[Petition]]:
     """Clusters of the last PROPOSAL_DAYS days, cut to the petitions `user` may open; what is
     left of a cluster is proposed only while it still holds two."""
-    from . import duplicates
+    from .. import duplicates
 
     since = timezone.now() - datetime.timedelta(days=PROPOSAL_DAYS)
     clusters = duplicates.proposals(organization, since=since)

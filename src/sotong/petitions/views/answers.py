@@ -1,6 +1,6 @@
 """The answer actions of the staff case page (`/petitions/staff/<pk>/answer|approve|return`):
 save, submit for approval or self-approve (담당전결) an answer with the board's checklist, approve
-it, or return it with a comment. Each is the case page's action shape (`views_staff._case_action`):
+it, or return it with a comment. Each is the case page's action shape (`staff._case_action`):
 bind the form, call one service, redirect; errors show the case page again."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import forms_staff as forms
-from . import services
-from .models import Petition
-from .views_staff import _case_action, staff_page
+from .. import services
+from ..forms import staff as forms
+from ..models import Petition
+from .staff import _case_action, staff_page
 
 
 def _answer_call(request: HttpRequest):

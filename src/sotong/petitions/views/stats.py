@@ -36,8 +36,8 @@ from django.utils.translation import gettext_lazy
 from sotong.core.privacy.public import public_text
 from sotong.org.models import Department, Organization
 
-from . import permissions, queries, stats
-from .models import Petition
+from .. import permissions, queries, stats
+from ..models import Petition
 
 PAGE_SIZE = 20
 

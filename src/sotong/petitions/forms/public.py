@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from sotong.core.files import CheckedFileField, kinds
 from sotong.notify.addresses import normalize_email, normalize_phone
 
-from .models import Board, Category, Kind, Status
+from ..models import Board, Category, Kind, Status
 
 TITLE_MAX = 200
 BODY_MAX = 20_000

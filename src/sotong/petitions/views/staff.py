@@ -3,7 +3,7 @@ department's open petitions, mine, waiting for my approval) with the traffic lig
 phone / visit / call-centre / mobile-office petitions, the case page with its actions (assign with
 routing suggestions, reassign, transfer, accept, extend, publish the exact place, the logged
 contact view). The answer actions (checklist, approve or return, 담당전결) are in
-`views_answers.py`, groups of repeated petitions in `views_groups.py`.
+`views/answers.py`, groups of repeated petitions in `views/groups.py`.
 
 Visitors go to the login page; logged-in people who are not active staff get 403; a petition the
 member of staff does not handle (`permissions.can_handle`) is the same 404 as a missing one.
@@ -33,9 +33,9 @@ from sotong.core.privacy.public import public_text
 from sotong.core.web import add_service_errors, guarded_page
 from sotong.org.models import Organization
 
-from . import duplicates, permissions, queries, routing, services, stats
-from . import forms_staff as forms
-from .models import (
+from .. import duplicates, permissions, queries, routing, services, stats
+from ..forms import staff as forms
+from ..models import (
     OPEN_STATUSES,
     Answer,
     Attachment,

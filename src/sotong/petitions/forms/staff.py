@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sotong.org.models import Department, Organization, Staff
 
-from .models import Board, Category, Channel, Kind, Petition, Status
+from ..models import Board, Category, Channel, Kind, Petition, Status
 
 MAX_BODY = 20_000
 MAX_REASON = 1_000
