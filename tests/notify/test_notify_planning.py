@@ -92,7 +92,7 @@ def test_plan_writes_what_the_count_promised(subscriber_factory, make_campaign):
     assert row.not_before == now and row.created_at == now
     assert row.attempts == 0 and row.notification_id is None
     assert row.worker == row.transport == row.provider_message_id == row.failure_code == ""
-    # Planning sets nothing on the campaign (campaigns.py owns its state).
+    # Planning sets nothing on the campaign (campaigns owns its state).
     campaign.refresh_from_db()
     assert campaign.planned_count == 0 and campaign.planned_at is None
 

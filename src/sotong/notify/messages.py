@@ -56,7 +56,7 @@ from .transports.base import KakaoMessage, Outgoing
 SELECT_RELATED = ("subscriber", "campaign", "notification")
 TEMPLATE_CACHE_SECONDS = 30
 NAME_CACHE_SECONDS = 600
-# The variables every campaign text may use (campaigns.py checks texts against these).
+# The variables every campaign text may use (campaigns/validation.py checks texts against these).
 SUBSCRIBER_VARIABLES = frozenset({"organization", "dong", "title", "unsubscribe_url", "manage_url"})
 NEWSLETTER_VARIABLES = SUBSCRIBER_VARIABLES | {"digest"}
 AD_PREFIX = "(광고)"

@@ -92,7 +92,7 @@ def _insert_select_sql(queryset, columns: list[str], *, using: str):
 def campaign_plan(campaign: Campaign, *, now: datetime) -> int:
     """Creates the campaign's deliveries for every recipient and channel of its segment and
     returns how many were created (0 when everything was planned before). Changes nothing on the
-    campaign itself: `campaigns.py` owns its state and calls this."""
+    campaign itself: `campaigns` owns its state and calls this."""
     using = router.db_for_write(Delivery)
     vendor = connections[using].vendor
     segment = Segment.from_json(campaign.segment)

@@ -1,7 +1,7 @@
 """Resident pages of notify: subscribe, confirm an address (SMS code or e-mail link), manage a
 subscription through its signed link or one's account, unsubscribe (one click, RFC 8058).
 
-Thin views: parse a form, call one service from `subscriptions.py`, render or redirect. No input
+Thin views: parse a form, call one service from `subscriptions`, render or redirect. No input
 raises a server error: bad forms show Korean errors, bad links a page saying so. Requests that
 make us send a text or e-mail are rate limited per IP (and the services limit codes per phone)."""
 
