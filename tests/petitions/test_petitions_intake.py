@@ -10,8 +10,9 @@ import pytest
 import sotong.petitions.events  # noqa: F401  (the petitions' notification events)
 from sotong.core.audit.models import AuditEvent
 from sotong.notify.models import Notification
-from sotong.petitions import open311_directory, services, tasks
+from sotong.petitions import services, tasks
 from sotong.petitions.models import Category, Open311Key, Petition, PetitionEvent
+from sotong.petitions.open311 import directory as open311_directory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def board(board, department):
 
 @pytest.fixture
 def api_key(district):
-    from sotong.petitions.open311_keys import open311_key_create
+    from sotong.petitions.open311.keys import open311_key_create
 
     _key, raw = open311_key_create(actor=None, organization=district, name="주민 신고 앱")
     return raw
@@ -113,12 +114,12 @@ def test_one_queued_run_per_process_and_second(
             queued.append(1)
 
     monkeypatch.setattr(tasks, "intake", CountingTask())
-    monkeypatch.setattr(services, "_intake_queued_until", 0.0)
+    monkeypatch.setattr(services.intake, "_intake_queued_until", 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         post(client, api_key)
         post(client, api_key, description="퇴계로 가로등이 깜빡입니다.")
     assert len(queued) == 1  # both in the same second share the run
-    monkeypatch.setattr(services, "_intake_queued_until", 0.0)  # the next second
+    monkeypatch.setattr(services.intake, "_intake_queued_until", 0.0)  # the next second
     with django_capture_on_commit_callbacks(execute=True):
         post(client, api_key, description="충무로 보안등이 꺼졌습니다.")
     assert len(queued) == 2
@@ -137,14 +138,14 @@ def test_a_petition_that_fails_to_finish_stays_pending_and_the_rest_go_on(
 ):
     first = post(client, api_key)
     second = post(client, api_key, description="퇴계로 가로등이 깜빡입니다.")
-    real = services._receive
+    real = services.intake._receive
 
     def broken(petition, actor, **kwargs):
         if petition.pk == first.pk:
             raise RuntimeError("boom")
         return real(petition, actor, **kwargs)
 
-    monkeypatch.setattr(services, "_receive", broken)
+    monkeypatch.setattr(services.intake, "_receive", broken)
     assert services.petitions_intake_pending() == 1
     first.refresh_from_db()
     second.refresh_from_db()
@@ -186,7 +187,7 @@ def test_lookups_are_kept_for_the_ttl_and_a_revoked_key_stops_at_once(
     # Revoking clears the directory of this process at once.
     Category.objects.filter(pk=category.pk).update(active=True)
     post(client, api_key, description="다섯 번째 신고입니다.")
-    from sotong.petitions.open311_keys import open311_key_revoke
+    from sotong.petitions.open311.keys import open311_key_revoke
 
     open311_key_revoke(actor=None, key=Open311Key.objects.get())
     response = client.post(URL, form(api_key, description="여섯 번째"))

@@ -6,8 +6,8 @@ to every state: received, assigned, in progress, waiting for approval, answered,
 transferred — with extensions, returns, 담당전결, ratings, reopened follow-ups, groups of repeated
 petitions, and open ones that are at risk or overdue.
 
-How the history gets its dates: every service reads the time through `services._now`; while the
-demo loads, that clock is set to the moment each step happened (`_history`). Three more things
+How the history gets its dates: every service reads the time through `services._common._now`;
+while the demo loads, that clock is set to the moment each step happened (`_history`). Three more things
 are switched off for the history, because it is history: notifications (nobody should get 2,000
 messages about last year), duplicate detection (the demo makes its groups itself) and the
 per-save search hook (the petitions are indexed once at the end, `index_objects`).
@@ -110,9 +110,9 @@ def _history(clock: _Clock) -> Iterator[None]:
     from sotong.core.search import tasks as search_tasks
 
     with ExitStack() as stack:
-        stack.enter_context(_swapped(services, "_now", clock))
-        stack.enter_context(_swapped(services, "_notify", _nothing))
-        stack.enter_context(_swapped(services, "_enqueue_duplicates", _nothing))
+        stack.enter_context(_swapped(services._common, "_now", clock))
+        stack.enter_context(_swapped(services._common, "_notify", _nothing))
+        stack.enter_context(_swapped(services._common, "_enqueue_duplicates", _nothing))
         stack.enter_context(_swapped(search_tasks, "index_object", _nothing))
         yield
 
