@@ -185,19 +185,15 @@ def _ordered_departments(
     return sorted(ids, key=lambda pk: (pk is None, order.get(pk, 10_000), names.get(pk, "")))
 
 
-@manager_page
-def dashboard(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
-    now = _now()
-    department_id = _department_choice(request, scope)
-    qs = stats.narrowed(scope, department_id)
-    lights = stats.light_by_department(qs, now)
-    delay = stats.delay_by_department_month(qs, now)
-    since = stats.month_start(now, stats.DASHBOARD_MONTHS - 1)
-    approval = stats.approval_and_satisfaction(qs, since)
-    took = stats.processing_percentiles(qs.filter(answered_at__gte=since)).get(None)
-
-    row_ids = set(lights["rows"]) | set(delay["by_department"])
-    names = _department_names(scope, row_ids)
+def _light_context(
+    request: HttpRequest,
+    scope: stats.Scope,
+    lights: dict[str, Any],
+    names: dict[int | None, str],
+    department_id: int | None,
+) -> dict[str, Any]:
+    """The traffic-light part of the dashboard: the cards, one row per department (each count
+    links to the drill-down list) and the chart."""
     list_url = reverse("petitions:stats_dashboard_list")
 
     def link(light: str, department: int | str | None = "") -> str:
@@ -225,29 +221,6 @@ def dashboard(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
                 "all": counts["all"],
             }
         )
-    months = delay["months"]
-    delay_rows = []
-    for pk in _ordered_departments(scope, set(delay["by_department"]), names):
-        cells = []
-        for key in months:
-            late, count = delay["cells"].get((pk, key), (0, 0))
-            cells.append({"late": late, "total": count, "rate": stats.rate(late, count)})
-        late, count = delay["by_department"][pk]
-        delay_rows.append(
-            {
-                "name": names.get(pk, "?"),
-                "cells": cells,
-                "late": late,
-                "total": count,
-                "rate": stats.rate(late, count),
-            }
-        )
-    month_totals = []
-    for key in months:
-        late, count = delay["by_month"][key]
-        month_totals.append({"late": late, "total": count, "rate": stats.rate(late, count)})
-    all_late, all_total = delay["total"]
-
     light_chart = bar_chart(
         [(str(LIGHT_LABELS[light]), total[light]) for light in queries.LIGHTS],
         key="lights",
@@ -255,12 +228,57 @@ def dashboard(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
         unit=_("건"),
         classes=[f"petitions-chart-bar-{light}" for light in queries.LIGHTS],
     )
+    return {
+        "cards": cards,
+        "light_total": total["all"],
+        "light_rows": light_rows,
+        "light_chart": light_chart,
+    }
+
+
+def _delay_cell(late: int, total: int) -> dict[str, Any]:
+    return {"late": late, "total": total, "rate": stats.rate(late, total)}
+
+
+def _delay_context(
+    scope: stats.Scope, delay: dict[str, Any], names: dict[int | None, str]
+) -> dict[str, Any]:
+    """The delay part of the dashboard: late / total / rate per department and month (by due
+    month), the month totals and the chart of the monthly rate."""
+    months = delay["months"]
+    delay_rows = []
+    for pk in _ordered_departments(scope, set(delay["by_department"]), names):
+        cells = [_delay_cell(*delay["cells"].get((pk, key), (0, 0))) for key in months]
+        delay_rows.append(
+            {"name": names.get(pk, "?"), "cells": cells, **_delay_cell(*delay["by_department"][pk])}
+        )
+    month_totals = [_delay_cell(*delay["by_month"][key]) for key in months]
     delay_chart = bar_chart(
         [(_month_label(key), cell["rate"]) for key, cell in zip(months, month_totals, strict=True)],
         key="delay",
         title=_("월별 처리 지연율"),
         unit="%",
     )
+    return {
+        "delay_chart": delay_chart,
+        "months": [_month_label(key) for key in months],
+        "delay_rows": delay_rows,
+        "month_totals": month_totals,
+        "delay_total": _delay_cell(*delay["total"]),
+    }
+
+
+@manager_page
+def dashboard(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
+    now = _now()
+    department_id = _department_choice(request, scope)
+    qs = stats.narrowed(scope, department_id)
+    lights = stats.light_by_department(qs, now)
+    delay = stats.delay_by_department_month(qs, now)
+    since = stats.month_start(now, stats.DASHBOARD_MONTHS - 1)
+    approval = stats.approval_and_satisfaction(qs, since)
+    took = stats.processing_percentiles(qs.filter(answered_at__gte=since)).get(None)
+    names = _department_names(scope, set(lights["rows"]) | set(delay["by_department"]))
     departments = (
         [(pk, names[pk]) for pk in scope.department_ids if pk in names]
         if len(scope.department_ids) > 1
@@ -270,19 +288,8 @@ def dashboard(request: HttpRequest, scope: stats.Scope) -> HttpResponse:
         "scope": scope,
         "now": now,
         "since": since,
-        "cards": cards,
-        "light_total": total["all"],
-        "light_rows": light_rows,
-        "light_chart": light_chart,
-        "delay_chart": delay_chart,
-        "months": [_month_label(key) for key in months],
-        "delay_rows": delay_rows,
-        "month_totals": month_totals,
-        "delay_total": {
-            "late": all_late,
-            "total": all_total,
-            "rate": stats.rate(all_late, all_total),
-        },
+        **_light_context(request, scope, lights, names, department_id),
+        **_delay_context(scope, delay, names),
         "approval": approval,
         "took": took,
         "took_rows": [(p, took.hours[p], took.days(p)) for p in stats.PERCENTILES] if took else [],
