@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sotong.notify import pipeline, tasks
+from sotong.notify import pipeline, pipeline_rate, pipeline_record, tasks
 from sotong.notify.models import Campaign, Delivery, Priority, RateWindow
 from sotong.notify.transports.base import Outcome, Transport, TransportError
 
@@ -342,13 +342,13 @@ def test_email_outcomes_are_committed_one_by_one(outbox, monkeypatch):
     smtp = FakeTransport(reconcilable=False, with_each=True)
     monkeypatch.setattr("sotong.notify.transports.transport_for", lambda channel: smtp)
     recorded = []
-    original = pipeline._update
+    original = pipeline_record._update
 
     def spy(worker, ids, const, varying=None):
         recorded.append(list(ids))
         return original(worker, ids, const, varying)
 
-    monkeypatch.setattr(pipeline, "_update", spy)
+    monkeypatch.setattr(pipeline_record, "_update", spy)
     smtp.fail_after = 2
     rows = outbox(4, channel="email")
 
@@ -453,7 +453,7 @@ def test_rate_window_is_shared_by_claims():
 
 def test_rate_limit_across_two_workers(outbox, transport, monkeypatch, settings):
     # One frozen second and a short lease: what does not fit is handed back, not waited for.
-    monkeypatch.setattr(pipeline, "_now_second", lambda: 4242)
+    monkeypatch.setattr(pipeline_rate, "_now_second", lambda: 4242)
     settings.NOTIFY_LEASE_SECONDS = 1
     transport.rate = 5
     rows = outbox(8)

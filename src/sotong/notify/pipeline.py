@@ -27,6 +27,10 @@ One round (`deliver_due` repeats it until nothing is due or its time budget is s
 
 Every update of a claimed row is conditional on `status = 'sending' AND worker = <us>`: a worker
 that overran its lease cannot overwrite what the worker that reclaimed the row recorded.
+
+The steps live in their own modules: `pipeline_send` (one transport's rows: reconcile, timing,
+build, send), `pipeline_record` (outcomes into row updates, backoff), `pipeline_rate` (the shared
+rate limit). This module claims, groups and loops, and wakes the workers.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import secrets
 import socket
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,34 +52,24 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import timing
-from .models import Campaign, Channel, Delivery, Priority, RateWindow
-from .transports.base import Outcome, Outgoing, Transport, TransportError
+from .models import Campaign, Channel, Delivery, Priority
+
+# Re-exported: callers and tests use `pipeline.rate_take`, `pipeline.backoff_seconds` etc.
+from .pipeline_rate import rate_prune as rate_prune
+from .pipeline_rate import rate_take as rate_take
+from .pipeline_record import SKIP_CODES as SKIP_CODES
+from .pipeline_record import Status, _Recorder
+from .pipeline_record import backoff_seconds as backoff_seconds
+from .pipeline_send import _process_group
+from .transports.base import Transport
 
 logger = logging.getLogger(__name__)
 
-Status = Delivery.Status
 
-# Backoff of temporary failures: 30 s, 2 min, 8 min, 32 min, then 2 h.
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_FACTOR = 4
-BACKOFF_MAX_SECONDS = 2 * 60 * 60
 # A burst of wake_workers() calls within this many seconds enqueues one task.
 WAKE_DEDUPE_SECONDS = 30
-# Unsendable codes that mean "not to be sent any more" rather than "something is wrong".
-# (messages.py lists the codes; anything else, e.g. "too_long" or "template_error", is a failure
-# that staff must see and fix.)
-SKIP_CODES = frozenset(
-    {
-        "unsubscribed",
-        "channel_withdrawn",
-        "no_address",
-        "no_promo_consent",
-        "missing_variable",
-        "missing_variables",
-        "no_items",
-    }
-)
+
+
 _PROCESS_TOKEN = secrets.token_hex(3)
 
 
@@ -83,15 +77,6 @@ def worker_name(base: str = "") -> str:
     """This process's name in `Delivery.worker`: `base` (a task worker's id) or the host, then
     the pid and a token (pids are reused)."""
     return f"{(base or socket.gethostname())[:50]}:{os.getpid()}:{_PROCESS_TOKEN}"
-
-
-def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
-    """Wait before the next try after `attempts` tries: 30 s × 4^(attempts-1), at most 2 h, and
-    never less than what the provider asked for."""
-    delay = min(BACKOFF_BASE_SECONDS * BACKOFF_FACTOR ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
-    if retry_after:
-        delay = max(delay, min(float(retry_after), BACKOFF_MAX_SECONDS))
-    return float(delay)
 
 
 @dataclass
@@ -252,464 +237,6 @@ def claim_due(
     return sorted(((row[0], row[1] == Status.SENDING) for row in rows), key=lambda r: r[0])
 
 
-# --- rate limit -------------------------------------------------------------------------------
-
-
-def _now_second() -> int:
-    return int(time.time())
-
-
-def rate_take(transport: str, wanted: int, per_second: int, *, second: int | None = None) -> int:
-    """Reserve up to `wanted` sends for `transport` in the current second, out of `per_second`
-    shared by every process. One atomic upsert: everyone adds what they want, and each keeps
-    only what was still free when its addition landed."""
-    if per_second <= 0 or wanted <= 0:
-        return wanted
-    second = _now_second() if second is None else second
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'INSERT INTO notify_ratewindow (transport, "second", "count") VALUES (%s, %s, %s)'
-            ' ON CONFLICT (transport, "second") DO UPDATE'
-            ' SET "count" = notify_ratewindow."count" + excluded."count" RETURNING "count"',
-            [transport, second, wanted],
-        )
-        total = cursor.fetchone()[0]
-    before = total - wanted
-    return max(0, min(wanted, per_second - before))
-
-
-def rate_prune(*, older_than_seconds: int = 3600) -> int:
-    return RateWindow.objects.filter(second__lt=_now_second() - older_than_seconds).delete()[0]
-
-
-# --- recording --------------------------------------------------------------------------------
-
-
-class _Sql(str):
-    """A column's new value written as SQL (e.g. "attempts - 1"), not as a parameter."""
-
-
-def _update(
-    worker: str,
-    ids: Iterable[int],
-    const: dict[str, Any],
-    varying: dict[str, dict[int, Any]] | None = None,
-) -> int:
-    """One UPDATE of our claimed rows `ids`: `const` for all, `varying` per id (a CASE).
-    Written as SQL because building thousands of ORM When() objects per second cost more than
-    the database work."""
-    ids = list(ids)
-    if not ids:
-        return 0
-    quote = connection.ops.quote_name
-    cast = connection.vendor == "postgresql"  # CASE of untyped literals is text there
-    values = dict(const)
-    cases: dict[str, dict[int, Any]] = {}
-    for name, per_id in (varying or {}).items():
-        distinct = set(per_id.values())
-        if len(distinct) == 1:
-            values[name] = distinct.pop()
-        else:
-            cases[name] = per_id
-    sets: list[str] = []
-    params: list[Any] = []
-    for name, value in values.items():
-        field = Delivery._meta.get_field(name)
-        if isinstance(value, _Sql):
-            sets.append(f"{quote(field.column)} = {value}")
-        else:
-            sets.append(f"{quote(field.column)} = %s")
-            params.append(field.get_db_prep_save(value, connection))
-    for name, per_id in cases.items():
-        field = Delivery._meta.get_field(name)
-        then = f"CAST(%s AS {field.db_type(connection)})" if cast else "%s"
-        sets.append(
-            f"{quote(field.column)} = CASE id "
-            + " ".join(f"WHEN %s THEN {then}" for _ in per_id)
-            + f" ELSE {quote(field.column)} END"
-        )
-        for pk, value in per_id.items():
-            params += [pk, field.get_db_prep_save(value, connection)]
-    sql = (
-        f"UPDATE notify_delivery SET {', '.join(sets)}"  # noqa: S608 - columns from the model
-        f" WHERE id IN ({', '.join(['%s'] * len(ids))}) AND worker = %s AND status = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *ids, worker, Status.SENDING])
-        return cursor.rowcount
-
-
-class _Recorder:
-    """Turns outcomes into row updates for one transport group, counting what happened."""
-
-    def __init__(self, worker: str, transport_name: str, reconcilable: bool):
-        self.worker = worker
-        self.transport_name = transport_name
-        self.reconcilable = reconcilable
-        self.max_attempts = settings.NOTIFY_MAX_ATTEMPTS
-        self.counts: Counter = Counter()
-
-    def _done(self, counted: str, expected: int, updated: int) -> None:
-        self.counts[counted] += updated
-        self.counts["lost_lease"] += expected - updated
-
-    def outcomes(self, rows: dict[int, Delivery], outcomes: Iterable[Outcome]) -> None:
-        now = timezone.now()
-        sent: dict[int, str] = {}
-        delivered: dict[int, str] = {}
-        failed: dict[int, tuple[str, str, str]] = {}
-        retry: list[tuple[Delivery, str, str, float | None]] = []
-        for outcome in outcomes:
-            row = rows.get(outcome.delivery_id)
-            if row is None:
-                continue
-            if outcome.status == "sent":
-                sent[row.pk] = outcome.provider_message_id
-            elif outcome.status == "delivered":
-                delivered[row.pk] = outcome.provider_message_id
-            elif outcome.status == "permanent":
-                failed[row.pk] = (
-                    outcome.code or "permanent",
-                    outcome.detail[:300],
-                    outcome.provider_message_id,
-                )
-            else:
-                retry.append(
-                    (row, outcome.code or "temporary", outcome.detail, outcome.retry_after)
-                )
-        clear = {"lease_until": None, "transport": self.transport_name}
-        if sent:
-            updated = _update(
-                self.worker,
-                sent,
-                {
-                    **clear,
-                    "status": Status.SENT,
-                    "sent_at": now,
-                    "failure_code": "",
-                    "failure_detail": "",
-                },
-                {"provider_message_id": sent},
-            )
-            self._done("sent", len(sent), updated)
-        if delivered:
-            updated = _update(
-                self.worker,
-                delivered,
-                {
-                    **clear,
-                    "status": Status.DELIVERED,
-                    "sent_at": now,
-                    "delivered_at": now,
-                    "failure_code": "",
-                    "failure_detail": "",
-                },
-                {"provider_message_id": delivered},
-            )
-            self._done("delivered", len(delivered), updated)
-        if failed:
-            self.fail(
-                failed.keys(),
-                {pk: v[0] for pk, v in failed.items()},
-                {pk: v[1] for pk, v in failed.items()},
-                provider_ids={pk: v[2] for pk, v in failed.items()},
-            )
-        if retry:
-            self.retry(retry, now)
-
-    def fail(
-        self,
-        ids: Iterable[int],
-        codes: dict[int, str],
-        details: dict[int, str],
-        *,
-        provider_ids: dict[int, str] | None = None,
-        status: str = Status.FAILED,
-    ) -> None:
-        ids = list(ids)
-        varying: dict[str, dict[int, Any]] = {"failure_code": codes, "failure_detail": details}
-        if provider_ids:
-            varying["provider_message_id"] = provider_ids
-        updated = _update(
-            self.worker,
-            ids,
-            {"status": status, "lease_until": None, "transport": self.transport_name},
-            varying,
-        )
-        self._done(str(status), len(ids), updated)
-        for code in codes.values():
-            self.counts[f"code:{code}"] += 1
-
-    def retry(self, items: list[tuple[Delivery, str, str, float | None]], now: datetime) -> None:
-        """Temporary failures: later, with backoff — or failed once attempts are used up."""
-        exhausted = [item for item in items if item[0].attempts >= self.max_attempts]
-        again = [item for item in items if item[0].attempts < self.max_attempts]
-        if exhausted:
-            self.fail(
-                [row.pk for row, *_ in exhausted],
-                {row.pk: "retries_exhausted" for row, *_ in exhausted},
-                {row.pk: f"{code} {detail}".strip()[:300] for row, code, detail, _ in exhausted},
-            )
-        if not again:
-            return
-        at = {
-            row.pk: now + timedelta(seconds=backoff_seconds(row.attempts, retry_after))
-            for row, _, _, retry_after in again
-        }
-        varying: dict[str, dict[int, Any]] = {
-            "failure_code": {row.pk: code[:40] for row, code, _, _ in again},
-            "failure_detail": {row.pk: detail[:300] for row, _, detail, _ in again},
-        }
-        if self.reconcilable:
-            # Stays "sending" with its lease as the retry time: the claim that picks it up
-            # again treats it as reclaimed and asks the provider before resending.
-            const = {"worker": ""}
-            varying["lease_until"] = at
-        else:
-            const = {"status": Status.QUEUED, "lease_until": None, "worker": ""}
-            varying["not_before"] = at
-        updated = _update(self.worker, at, const, varying)
-        self._done("retried", len(again), updated)
-
-    def release(self, ids: Iterable[int], not_before: dict[int, datetime], counted: str) -> None:
-        """Back to the queue without counting an attempt (deferred by timing, rate-limited)."""
-        ids = list(ids)
-        updated = _update(
-            self.worker,
-            ids,
-            {
-                "status": Status.QUEUED,
-                "lease_until": None,
-                "worker": "",
-                "attempts": _Sql("attempts - 1"),
-            },
-            {"not_before": not_before},
-        )
-        self._done(counted, len(ids), updated)
-
-
-# --- building ---------------------------------------------------------------------------------
-
-
-def _messages():
-    from . import messages
-
-    return messages
-
-
-def _key(delivery: Delivery) -> str:
-    return f"d{delivery.pk}"
-
-
-def _reconcile_item(delivery: Delivery, now: datetime) -> Outgoing:
-    """What `reconcile` needs (the key and the address) even when the message could no longer
-    be built, e.g. the subscriber left after the first attempt reached the provider."""
-    try:
-        return _messages().build_outgoing(delivery, now=now)
-    except Exception:
-        email = phone = ""
-        if delivery.notification is not None:
-            email, phone = delivery.notification.to_email, delivery.notification.to_phone
-        elif delivery.subscriber is not None:
-            email, phone = delivery.subscriber.email, delivery.subscriber.phone
-        to = email if delivery.channel == Channel.EMAIL else phone
-        return Outgoing(
-            delivery_id=delivery.pk, key=_key(delivery), channel=delivery.channel, to=to, body=""
-        )
-
-
-def _promotional(delivery: Delivery) -> bool:
-    return bool(delivery.campaign_id and delivery.campaign.promotional)
-
-
-# --- one round --------------------------------------------------------------------------------
-
-
-def _process_group(
-    *,
-    worker: str,
-    transport: Transport,
-    rows: list[Delivery],
-    reclaimed: set[int],
-    lease_deadline: float,
-) -> tuple[Counter, bool]:
-    """Reconcile, time, build, send and record the rows of one transport. Returns the counts and
-    whether the transport failed as a whole (TransportError)."""
-    name = transport.name
-    recorder = _Recorder(worker, name, transport.reconcilable)
-    by_id = {row.pk: row for row in rows}
-    now = timezone.now()
-    messages = _messages()
-
-    # Cancelled with their campaign after planning: nothing to send.
-    cancelled = [
-        row.pk
-        for row in rows
-        if row.campaign_id and row.campaign.status == Campaign.Status.CANCELLED
-    ]
-    if cancelled:
-        recorder.fail(
-            cancelled,
-            {pk: "cancelled" for pk in cancelled},
-            {pk: "" for pk in cancelled},
-            status=Status.CANCELLED,
-        )
-    gone = set(cancelled)
-    pending = [row for row in rows if row.pk not in gone]
-
-    # Reclaimed rows first: what the provider already holds is recorded, not sent again.
-    again = [row for row in pending if row.pk in reclaimed]
-    if again and transport.reconcilable:
-        items = [_reconcile_item(row, now) for row in again]
-        try:
-            found = transport.reconcile(items)
-        except Exception as exc:
-            code = exc.code if isinstance(exc, TransportError) else "reconcile_error"
-            if not isinstance(exc, TransportError):
-                logger.exception("notify reconcile failed: transport=%s", name)
-            # Cannot know whether they went: leave them for a later reconcile, never resend.
-            recorder.retry([(row, code, "reconcile", None) for row in again], now)
-            pending = [row for row in pending if row.pk not in reclaimed]
-            found = None
-        if found is not None:
-            known = {pk: outcome for pk, outcome in found.items() if pk in by_id}
-            # Received and then failed temporarily is still received: the provider retries.
-            settled = [
-                outcome
-                if outcome.status != "temporary"
-                else Outcome(pk, "sent", provider_message_id=outcome.provider_message_id)
-                for pk, outcome in known.items()
-            ]
-            recorder.outcomes(by_id, settled)
-            recorder.counts["reconciled"] += len(settled)
-            pending = [row for row in pending if row.pk not in known]
-    # A row that keeps killing its workers must not loop forever.
-    poison = [
-        row for row in pending if row.pk in reclaimed and row.attempts > recorder.max_attempts
-    ]
-    if poison:
-        recorder.fail(
-            [row.pk for row in poison],
-            {row.pk: "retries_exhausted" for row in poison},
-            {row.pk: "lease expired" for row in poison},
-        )
-        pending = [row for row in pending if row not in poison]
-
-    # Timing: quiet hours and the night rule hold a row back without costing an attempt.
-    later: dict[int, datetime] = {}
-    for row in pending:
-        when = timing.earliest_send_at(
-            subscriber=row.subscriber,
-            promotional=_promotional(row),
-            priority=row.priority,
-            now=now,
-        )
-        if when > now:
-            later[row.pk] = when
-    if later:
-        recorder.release(later, later, "deferred")
-        pending = [row for row in pending if row.pk not in later]
-
-    # Build. Unsendable is final; any other error is a bug worth retrying after a fix.
-    outgoing: list[Outgoing] = []
-    unsendable: dict[int, tuple[str, str]] = {}
-    broken: list[tuple[Delivery, str, str, float | None]] = []
-    for row in pending:
-        try:
-            outgoing.append(messages.build_outgoing(row, now=now))
-        except messages.Unsendable as exc:
-            code = str(getattr(exc, "code", "") or "unsendable")[:40]
-            unsendable[row.pk] = (code, str(getattr(exc, "detail", "") or "")[:300])
-        except Exception:
-            logger.exception("notify build failed: delivery=%s", row.pk)
-            broken.append((row, "build_error", "", None))
-
-    def final_status(code: str) -> str:
-        if code == "cancelled":
-            return Status.CANCELLED
-        return Status.SKIPPED if code in SKIP_CODES else Status.FAILED
-
-    for status in (Status.SKIPPED, Status.FAILED, Status.CANCELLED):
-        ids = [pk for pk, (code, _) in unsendable.items() if final_status(code) == status]
-        if ids:
-            recorder.fail(
-                ids,
-                {pk: unsendable[pk][0] for pk in ids},
-                {pk: unsendable[pk][1] for pk in ids},
-                status=status,
-            )
-    if broken:
-        recorder.retry(broken, now)
-
-    down = _send(transport, recorder, by_id, outgoing, lease_deadline)
-    return recorder.counts, down
-
-
-def _send(
-    transport: Transport,
-    recorder: _Recorder,
-    by_id: dict[int, Delivery],
-    outgoing: list[Outgoing],
-    lease_deadline: float,
-) -> bool:
-    """Send `outgoing` in chunks within the rate limit; True when the transport is down."""
-    per_second = transport.rate_per_second()
-    chunk = max(1, transport.max_batch)
-    each = getattr(transport, "send_each", None) if not transport.reconcilable else None
-    index = 0
-    while index < len(outgoing):
-        wanted = min(chunk, len(outgoing) - index)
-        granted = rate_take(transport.name, wanted, per_second)
-        if granted == 0:
-            if time.monotonic() + 1.0 > lease_deadline:
-                # Out of time under our lease: hand the rest back for the next window.
-                retry_at = timezone.now() + timedelta(seconds=1)
-                rest = {item.delivery_id: retry_at for item in outgoing[index:]}
-                recorder.release(rest, rest, "released")
-                return False
-            time.sleep(max(0.01, 1.0 - (time.time() % 1.0)))
-            continue
-        items = outgoing[index : index + granted]
-        index += granted
-        try:
-            if each is not None:
-                answered: set[int] = set()
-                for outcome in each(items):
-                    answered.add(outcome.delivery_id)
-                    # Committed at once: a crash now repeats at most the message in flight.
-                    recorder.outcomes(by_id, [outcome])
-                missing = [item for item in items if item.delivery_id not in answered]
-                if missing:
-                    raise TransportError("no_outcome", "transport gave no answer")
-            else:
-                outcomes = transport.send(items)
-                answered = {outcome.delivery_id for outcome in outcomes}
-                missing_outcomes = [
-                    Outcome(item.delivery_id, "temporary", code="no_outcome")
-                    for item in items
-                    if item.delivery_id not in answered
-                ]
-                recorder.outcomes(by_id, [*outcomes, *missing_outcomes])
-        except Exception as exc:
-            if isinstance(exc, TransportError):
-                code, detail, retry_after = exc.code, exc.detail, exc.retry_after
-            else:
-                logger.exception("notify send failed: transport=%s", transport.name)
-                code, detail, retry_after = "transport_error", type(exc).__name__, None
-            done = answered if each is not None else set()
-            failed = [
-                (by_id[item.delivery_id], code, detail, retry_after)
-                for item in items
-                if item.delivery_id not in done
-            ]
-            recorder.retry(failed, timezone.now())
-            rest = {item.delivery_id: timezone.now() for item in outgoing[index:]}
-            if rest:
-                recorder.release(rest, rest, "released")
-            return True
-    return False
-
-
 def _finish_campaigns(touched: dict[int, Campaign]) -> None:
     if not touched:
         return
@@ -727,8 +254,6 @@ def deliver_round(
 ) -> tuple[Counter, set[str]]:
     """Claim one batch and process it. Returns the counts and the channels whose transport
     failed as a whole. An empty Counter means nothing was due."""
-    from . import transports
-
     lease_seconds = settings.NOTIFY_LEASE_SECONDS
     claimed = claim_due(
         worker=worker,
@@ -742,6 +267,31 @@ def deliver_round(
     # Leave a margin under the lease: past half of it, rate-limited rows are handed back.
     lease_deadline = time.monotonic() + lease_seconds / 2
     reclaimed = {pk for pk, again in claimed if again}
+    rows, campaigns = _load_claimed(worker, claimed)
+    total: Counter = Counter(claimed=len(claimed))
+    down: set[str] = set()
+    groups = _group_by_transport(worker, rows, total, down)
+    for transport, group, group_channels in groups:
+        started = time.monotonic()
+        counts, failed = _process_group(
+            worker=worker,
+            transport=transport,
+            rows=group,
+            reclaimed=reclaimed,
+            lease_deadline=lease_deadline,
+        )
+        if failed:
+            down.update(group_channels)
+        total.update(counts)
+        _log_batch(worker, transport, group_channels, len(group), counts, started)
+    _finish_campaigns(campaigns)
+    return total, down
+
+
+def _load_claimed(
+    worker: str, claimed: list[tuple[int, bool]]
+) -> tuple[list[Delivery], dict[int, Campaign]]:
+    """The claimed rows still ours, in claim order, with their campaigns."""
     rows = list(
         Delivery.objects.filter(pk__in=[pk for pk, _ in claimed], worker=worker)
         .select_related("subscriber", "notification")
@@ -753,9 +303,17 @@ def deliver_round(
     for row in rows:
         if row.campaign_id:
             row.campaign = campaigns[row.campaign_id]
-    total: Counter = Counter(claimed=len(claimed))
-    down: set[str] = set()
-    groups: dict[int, tuple[Transport | None, list[Delivery], list[str]]] = {}
+    return rows, campaigns
+
+
+def _group_by_transport(
+    worker: str, rows: list[Delivery], total: Counter, down: set[str]
+) -> list[tuple[Transport, list[Delivery], list[str]]]:
+    """The rows per transport (with the channels each serves). Rows of a channel without a
+    working transport are retried later; the channel counts as down."""
+    from . import transports
+
+    groups: dict[int, tuple[Transport, list[Delivery], list[str]]] = {}
     broken_channels: dict[str, list[Delivery]] = defaultdict(list)
     for row in rows:
         try:
@@ -773,39 +331,36 @@ def deliver_round(
         recorder.retry([(row, "no_transport", channel, None) for row in broken], timezone.now())
         total.update(recorder.counts)
         down.add(channel)
-    for transport, group, group_channels in groups.values():
-        started = time.monotonic()
-        counts, failed = _process_group(
-            worker=worker,
-            transport=transport,
-            rows=group,
-            reclaimed=reclaimed,
-            lease_deadline=lease_deadline,
-        )
-        if failed:
-            down.update(group_channels)
-        total.update(counts)
-        outcome = {k: v for k, v in sorted(counts.items()) if v and not k.startswith("code:")}
-        duration = time.monotonic() - started
-        logger.info(
-            "notify batch worker=%s transport=%s channels=%s n=%d %s duration=%.3fs",
-            worker,
-            transport.name,
-            ",".join(group_channels),
-            len(group),
-            " ".join(f"{k}={v}" for k, v in outcome.items()),
-            duration,
-            extra={
-                "notify_worker": worker,
-                "notify_transport": transport.name,
-                "notify_channels": group_channels,
-                "notify_n": len(group),
-                "notify_outcomes": outcome,
-                "notify_duration_ms": round(duration * 1000),
-            },
-        )
-    _finish_campaigns(campaigns)
-    return total, down
+    return list(groups.values())
+
+
+def _log_batch(
+    worker: str,
+    transport: Transport,
+    group_channels: list[str],
+    n: int,
+    counts: Counter,
+    started: float,
+) -> None:
+    outcome = {k: v for k, v in sorted(counts.items()) if v and not k.startswith("code:")}
+    duration = time.monotonic() - started
+    logger.info(
+        "notify batch worker=%s transport=%s channels=%s n=%d %s duration=%.3fs",
+        worker,
+        transport.name,
+        ",".join(group_channels),
+        n,
+        " ".join(f"{k}={v}" for k, v in outcome.items()),
+        duration,
+        extra={
+            "notify_worker": worker,
+            "notify_transport": transport.name,
+            "notify_channels": group_channels,
+            "notify_n": n,
+            "notify_outcomes": outcome,
+            "notify_duration_ms": round(duration * 1000),
+        },
+    )
 
 
 def deliver_due(
