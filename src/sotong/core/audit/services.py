@@ -1,10 +1,12 @@
-"""Writing audit events. `audit_record` is the only way an event is created."""
+"""Writing audit events. `audit_record` is the only way an event is created; `audited_update` is
+the usual edit of a row around it (snapshot, change, diff, save, record)."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -13,13 +15,15 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
-from .canonical import canonical, clean_text
+from .canonical import canonical, clean_text, diff, snapshot
 from .models import AuditChainHead, AuditEvent
 
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 REQUEST_ID_RE = re.compile(r"[^A-Za-z0-9._:-]")
 SYSTEM_LABEL = "시스템"
 ANONYMOUS_LABEL = "비로그인 사용자"
+
+M = TypeVar("M", bound=models.Model)
 
 
 @transaction.atomic
@@ -69,6 +73,63 @@ def audit_record(
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     return event
+
+
+def changes_apply(obj: models.Model, changes: Mapping[str, Any]) -> list[str]:
+    """Sets the values of `changes` on `obj` and returns the names of the fields whose value really
+    changed (in the order given). A foreign key is compared by primary key, so passing the object
+    it already points at is no change and loads nothing."""
+    changed = []
+    for name, value in changes.items():
+        field = obj._meta.get_field(name)
+        is_fk = isinstance(field, models.ForeignKey)
+        current = getattr(obj, field.attname if is_fk else name)
+        new = value.pk if is_fk and value is not None else value
+        if current != new:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def audited_update(
+    obj: M,
+    *,
+    actor: AbstractBaseUser | Any | None,
+    action: str,
+    changes: Mapping[str, Any],
+    fields: Sequence[str],
+    organization: models.Model | None = None,
+    reason: str = "",
+    redact: Iterable[str] = (),
+    request: HttpRequest | None = None,
+    check: Callable[[list[str]], None] | None = None,
+) -> dict[str, Any]:
+    """Changes the saved `obj` and records it: snapshots `fields`, sets `changes`, runs `check`
+    with the names that changed (a permission that depends on what changes: it raises to refuse),
+    `full_clean()`s, saves only the changed fields and records `action` with the `diff` of
+    `fields` (`redact` as in `diff`). Returns the fields that changed with their new values; when
+    nothing changed, nothing is validated, saved or recorded and the result is empty."""
+    before = snapshot(obj, fields)
+    changed = changes_apply(obj, changes)
+    if check is not None:
+        check(changed)
+    if not changed:
+        return {}
+    obj.full_clean()
+    obj.save(update_fields=changed)
+    old, new = diff(before, snapshot(obj, fields), redact=redact)
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        organization=organization,
+        before=old,
+        after=new,
+        reason=reason,
+        request=request,
+    )
+    return {name: changes[name] for name in changed}
 
 
 def object_label(obj: models.Model) -> str:
