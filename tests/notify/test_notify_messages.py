@@ -14,19 +14,7 @@ SITE = "https://sotong.example.kr"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch):
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse("notify:unsubscribe", args=["x"])
-        reverse("notify:manage", args=["x"])
-    except NoReverseMatch:  # H3's pages not joined yet: their links by contract
-        from sotong.notify import subscriptions
-
-        monkeypatch.setattr(
-            subscriptions, "unsubscribe_url", lambda s: f"/notify/unsubscribe/t{s.pk}"
-        )
-        monkeypatch.setattr(subscriptions, "manage_url", lambda s: f"/notify/manage/t{s.pk}")
+def _fresh_caches():
     messages.clear_caches()
     with override_settings(SITE_URL=SITE, NOTIFY_OPT_OUT_PHONE="080-123-4567"):
         yield
