@@ -125,7 +125,7 @@ class FakeProvider:
         self._http.post(self.url + "/_fake/clear", timeout=10).raise_for_status()
 
     def set_failure(self, **failure: Any) -> None:
-        """See `sotong.notify.fakeprovider.server.FakeState.set_failure`: status, retry_after,
+        """See `sotong.notify.fakeprovider.state.FakeState.set_failure`: status, retry_after,
         times, delay, drop, invalid_numbers, blocked_numbers, bad_templates,
         undeliverable_numbers, no_kakao_numbers, report_delay. No arguments: behave again."""
         for name, value in failure.items():
@@ -164,68 +164,72 @@ def running_fake_provider(
     secret and webhook secret are the current settings' (SOLAPI_API_KEY, SOLAPI_API_SECRET,
     SOLAPI_WEBHOOK_SECRET). `max_messages` keeps only the newest N messages in memory (for
     benchmarks that send millions)."""
-    api_key = _settings_value("SOLAPI_API_KEY", DEFAULT_API_KEY)
-    api_secret = _settings_value("SOLAPI_API_SECRET", DEFAULT_API_SECRET)
-    webhook_secret = _settings_value("SOLAPI_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET)
-    if process:
-        args = [
-            sys.executable, "-m", "sotong.notify.fakeprovider", "--port", "0",
-            "--api-key", api_key, "--api-secret", api_secret, "--secret", webhook_secret,
-            "--report-delay", str(report_delay),
-        ]  # fmt: skip
-        for flag, value in (
-            ("--report-url", report_url),
-            ("--inbound-url", inbound_url),
-            ("--state-file", state_file),
-            ("--max-messages", str(max_messages) if max_messages else None),
-        ):
-            if value:
-                args += [flag, value]
-        env = dict(os.environ)
-        src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-        child = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            args, stdout=subprocess.PIPE, text=True, env=env
-        )
-        try:
-            line = child.stdout.readline().strip()
-            if not line.startswith("listening on "):
-                raise RuntimeError(f"fake provider did not start: {line!r}")
-            provider = FakeProvider(
-                line.removeprefix("listening on "),
-                api_key=api_key,
-                api_secret=api_secret,
-                webhook_secret=webhook_secret,
-            )
-            if fail:
-                provider.set_failure(**fail)
-            yield provider
-            provider.close()
-        finally:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        return
+    keys = {
+        "api_key": _settings_value("SOLAPI_API_KEY", DEFAULT_API_KEY),
+        "api_secret": _settings_value("SOLAPI_API_SECRET", DEFAULT_API_SECRET),
+        "webhook_secret": _settings_value("SOLAPI_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
+    }
+    options = {
+        "report_url": report_url,
+        "inbound_url": inbound_url,
+        "report_delay": report_delay,
+        "state_file": state_file,
+        "max_messages": max_messages,
+    }
+    start = _provider_process if process else _provider_thread
+    with start(keys, options, fail) as provider:
+        yield provider
 
+
+@contextlib.contextmanager
+def _provider_process(keys: dict[str, str], options: dict, fail: dict | None):
+    """The fake provider as its own process (`python -m sotong.notify.fakeprovider`)."""
+    args = [
+        sys.executable, "-m", "sotong.notify.fakeprovider", "--port", "0",
+        "--api-key", keys["api_key"], "--api-secret", keys["api_secret"],
+        "--secret", keys["webhook_secret"], "--report-delay", str(options["report_delay"]),
+    ]  # fmt: skip
+    max_messages = options["max_messages"]
+    for flag, value in (
+        ("--report-url", options["report_url"]),
+        ("--inbound-url", options["inbound_url"]),
+        ("--state-file", options["state_file"]),
+        ("--max-messages", str(max_messages) if max_messages else None),
+    ):
+        if value:
+            args += [flag, value]
+    env = dict(os.environ)
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    child = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        args, stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        line = child.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"fake provider did not start: {line!r}")
+        provider = FakeProvider(line.removeprefix("listening on "), **keys)
+        if fail:
+            provider.set_failure(**fail)
+        yield provider
+        provider.close()
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@contextlib.contextmanager
+def _provider_thread(keys: dict[str, str], options: dict, fail: dict | None):
+    """The fake provider on a thread of this process."""
     from sotong.notify.fakeprovider import make_server
 
-    server = make_server(
-        api_key=api_key,
-        api_secret=api_secret,
-        webhook_secret=webhook_secret,
-        report_url=report_url,
-        inbound_url=inbound_url,
-        report_delay=report_delay,
-        state_file=state_file,
-        max_messages=max_messages,
-    )
+    server = make_server(**keys, **options)
     server.start()
-    provider = FakeProvider(
-        server.url, api_key=api_key, api_secret=api_secret, webhook_secret=webhook_secret
-    )
+    provider = FakeProvider(server.url, **keys)
     provider.server = server  # direct access for tests that want it
     try:
         if fail:
