@@ -65,6 +65,10 @@ def _coordinate(value: Any, field: str, bounds: tuple[Decimal, Decimal]) -> Deci
     return number
 
 
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
 def _validate_new(
     *,
     actor: Any,
@@ -83,74 +87,119 @@ def _validate_new(
     consent: bool,
     channel: str,
 ) -> dict[str, Any]:
+    """The cleaned fields of a new petition; every problem at once as one ValidationError (in
+    the order of the form: the post, the place, the petitioner)."""
     errors: dict[str, list[str]] = {}
+    post = _check_post(
+        errors,
+        board=board,
+        kind=kind,
+        title=title,
+        body=body,
+        category=category,
+        is_public=is_public,
+        channel=channel,
+    )
+    place = _check_place(errors, address=address, latitude=latitude, longitude=longitude)
+    contact = _check_contact(
+        errors,
+        actor=actor,
+        channel=channel,
+        petitioner_name=petitioner_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        consent=consent,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return {**post, **place, **contact}
 
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
 
+def _check_post(
+    errors: dict[str, list[str]],
+    *,
+    board: Board,
+    kind: str,
+    title: Any,
+    body: Any,
+    category: Category | None,
+    is_public: bool | None,
+    channel: str,
+) -> dict[str, Any]:
+    """Channel, kind, title, body, category and visibility of a new petition."""
     if channel not in Channel.values:
-        add("channel", _("알 수 없는 접수 경로입니다."))
+        _add(errors, "channel", _("알 수 없는 접수 경로입니다."))
     if kind not in Kind.values or (board.kinds and kind not in board.kinds):
-        add("kind", _("이 게시판에서 받지 않는 민원 종류입니다."))
+        _add(errors, "kind", _("이 게시판에서 받지 않는 민원 종류입니다."))
     clean_title = clean_text(title)
     if not clean_title:
-        add("title", _("제목을 입력하세요."))
+        _add(errors, "title", _("제목을 입력하세요."))
     elif len(clean_title) > MAX_TITLE:
-        add("title", _("제목은 %(max)s자 이내로 입력하세요.") % {"max": MAX_TITLE})
+        _add(errors, "title", _("제목은 %(max)s자 이내로 입력하세요.") % {"max": MAX_TITLE})
     clean_body = ""
     try:
         clean_body = _body(body, "body")
     except ValidationError as exc:
         for message in exc.message_dict["body"]:
-            add("body", message)
+            _add(errors, "body", message)
     if category is not None and (
         category.organization_id != board.organization_id or not category.active
     ):
-        add("category", _("이 기관에서 받는 분야를 고르세요."))
+        _add(errors, "category", _("이 기관에서 받는 분야를 고르세요."))
     public = board.public_by_default if is_public is None else bool(is_public)
     if not public and not board.allow_private:
-        add("is_public", _("이 게시판의 민원은 공개됩니다. 비공개로 접수할 수 없습니다."))
+        _add(errors, "is_public", _("이 게시판의 민원은 공개됩니다. 비공개로 접수할 수 없습니다."))
+    return {"title": clean_title, "body": clean_body, "is_public": public}
+
+
+def _check_place(
+    errors: dict[str, list[str]], *, address: Any, latitude: Any, longitude: Any
+) -> dict[str, Any]:
+    """The address and the point (both coordinates or neither) of a new petition."""
     clean_address = clean_text(address)
     if len(clean_address) > 200:
-        add("address", _("위치는 200자 이내로 입력하세요."))
+        _add(errors, "address", _("위치는 200자 이내로 입력하세요."))
     lat = lon = None
     try:
         lat = _coordinate(latitude, "latitude", LAT_RANGE)
     except ValidationError as exc:
-        add("latitude", exc.message_dict["latitude"][0])
+        _add(errors, "latitude", exc.message_dict["latitude"][0])
     try:
         lon = _coordinate(longitude, "longitude", LON_RANGE)
     except ValidationError as exc:
-        add("longitude", exc.message_dict["longitude"][0])
+        _add(errors, "longitude", exc.message_dict["longitude"][0])
     if (lat is None) != (lon is None) and "latitude" not in errors and "longitude" not in errors:
-        add("latitude", _("위도와 경도를 함께 지정하세요."))
+        _add(errors, "latitude", _("위도와 경도를 함께 지정하세요."))
+    return {"address": clean_address, "latitude": lat, "longitude": lon}
+
+
+def _check_contact(
+    errors: dict[str, list[str]],
+    *,
+    actor: Any,
+    channel: str,
+    petitioner_name: Any,
+    contact_email: Any,
+    contact_phone: Any,
+    consent: bool,
+) -> dict[str, Any]:
+    """The petitioner's name and contact data, required unless a signed-in resident writes;
+    and the consent to their use."""
     name = clean_text(petitioner_name)[:50]
     email = clean_text(contact_email)
     phone = clean_text(contact_phone)
     if len(email) > 254:
-        add("contact_email", _("이메일 주소가 너무 깁니다."))
+        _add(errors, "contact_email", _("이메일 주소가 너무 깁니다."))
     if len(phone) > 20:
-        add("contact_phone", _("전화번호가 너무 깁니다."))
+        _add(errors, "contact_phone", _("전화번호가 너무 깁니다."))
     resident = getattr(actor, "is_authenticated", False) and channel not in (
         permissions.STAFF_CHANNELS
     )
     if not resident and not (email or phone):
-        add("contact_email", _("답변을 받을 이메일 주소나 휴대전화 번호를 입력하세요."))
+        _add(errors, "contact_email", _("답변을 받을 이메일 주소나 휴대전화 번호를 입력하세요."))
     if not consent:
-        add("consent", _("개인정보 수집·이용에 동의해야 민원을 접수할 수 있습니다."))
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "title": clean_title,
-        "body": clean_body,
-        "is_public": public,
-        "address": clean_address,
-        "latitude": lat,
-        "longitude": lon,
-        "petitioner_name": name,
-        "contact_email": email,
-        "contact_phone": phone,
-    }
+        _add(errors, "consent", _("개인정보 수집·이용에 동의해야 민원을 접수할 수 있습니다."))
+    return {"petitioner_name": name, "contact_email": email, "contact_phone": phone}
 
 
 def _tokens(title: str, body: str) -> str:
@@ -315,21 +364,12 @@ def petition_submit(
     if deferred and attachments:
         raise ValueError("attachments are received on the full path only")
     # The fast path leaves replays to the unique index (one query fewer per request).
-    if idempotency_key and not deferred:
-        existing = Petition.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    if idempotency_key and not deferred and (existing := _existing(idempotency_key)):
+        return existing
     if not (deferred and Board.organization.is_cached(board)):
         board = Board.objects.select_related("organization", "department").get(pk=board.pk)
     channel = str(channel or Channel.WEB)
-    if not permissions.can_post(actor, board, channel=channel):
-        if not board.active:
-            raise ValidationError({"board": _("지금은 이 게시판에서 민원을 받지 않습니다.")})
-        if channel in permissions.STAFF_CHANNELS:
-            raise PermissionDenied(_("전화·방문 민원은 민원 접수 담당 직원만 입력할 수 있습니다."))
-        if board.posting == Board.Posting.MEMBERS:
-            raise PermissionDenied(_("이 게시판은 로그인한 회원만 글을 쓸 수 있습니다."))
-        raise PermissionDenied(_("이 게시판에는 직원만 민원을 입력할 수 있습니다."))
+    _check_can_post(actor, board, channel)
     data = _validate_new(
         actor=actor,
         board=board,
@@ -347,19 +387,7 @@ def petition_submit(
         consent=consent,
         channel=channel,
     )
-    staff_entry = channel in permissions.STAFF_CHANNELS
-    if staff_entry:
-        entered_by = entered_by or permissions.staff_of(actor, board.organization_id)
-        if entered_by is None or entered_by.organization_id != board.organization_id:
-            raise ValidationError({"entered_by": _("입력한 직원을 확인할 수 없습니다.")})
-        user = None
-    else:
-        entered_by = None
-        user = actor if getattr(actor, "is_authenticated", False) else None
-    if received_at is None:
-        received_at = _common._now()
-    elif timezone.is_naive(received_at):
-        raise ValidationError({"received_at": _("접수 시각에 시간대가 없습니다.")})
+    entered_by, user = _submitter(actor, board, channel, entered_by)
     fields = {
         "actor": actor,
         "board": board,
@@ -369,30 +397,76 @@ def petition_submit(
         "channel": channel,
         "user": user,
         "entered_by": entered_by,
-        "received_at": received_at,
+        "received_at": _received_at(received_at),
         "idempotency_key": idempotency_key,
         "attachments": attachments,
         "deferred": deferred,
         "period_text": period,
     }
-    if deferred:
-        # One INSERT, atomic on its own; a savepoint only inside a caller's transaction.
-        in_transaction = transaction.get_connection().in_atomic_block
-        try:
-            with transaction.atomic() if in_transaction else contextlib.nullcontext():
-                petition = _create(**fields)
-        except IntegrityError:
-            return _replayed(idempotency_key)
-        _schedule_intake()
-        return petition
+    return _store_deferred(fields) if deferred else _store(fields)
+
+
+def _check_can_post(actor: Any, board: Board, channel: str) -> None:
+    """Refuses a petitioner who may not post on `board` in `channel`, saying why."""
+    if permissions.can_post(actor, board, channel=channel):
+        return
+    if not board.active:
+        raise ValidationError({"board": _("지금은 이 게시판에서 민원을 받지 않습니다.")})
+    if channel in permissions.STAFF_CHANNELS:
+        raise PermissionDenied(_("전화·방문 민원은 민원 접수 담당 직원만 입력할 수 있습니다."))
+    if board.posting == Board.Posting.MEMBERS:
+        raise PermissionDenied(_("이 게시판은 로그인한 회원만 글을 쓸 수 있습니다."))
+    raise PermissionDenied(_("이 게시판에는 직원만 민원을 입력할 수 있습니다."))
+
+
+def _submitter(
+    actor: Any, board: Board, channel: str, entered_by: Staff | None
+) -> tuple[Staff | None, Any]:
+    """(entered_by, user): the intake staff member for a staff channel (the petition then has
+    no account), else the resident's account when one is signed in."""
+    if channel in permissions.STAFF_CHANNELS:
+        entered_by = entered_by or permissions.staff_of(actor, board.organization_id)
+        if entered_by is None or entered_by.organization_id != board.organization_id:
+            raise ValidationError({"entered_by": _("입력한 직원을 확인할 수 없습니다.")})
+        return entered_by, None
+    return None, actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _received_at(received_at: datetime | None) -> datetime:
+    if received_at is None:
+        return _common._now()
+    if timezone.is_naive(received_at):
+        raise ValidationError({"received_at": _("접수 시각에 시간대가 없습니다.")})
+    return received_at
+
+
+def _existing(idempotency_key: str) -> Petition | None:
+    return Petition.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def _store_deferred(fields: dict[str, Any]) -> Petition:
+    """The fast path: the row only, its receipt finished by the `intake` run."""
+    # One INSERT, atomic on its own; a savepoint only inside a caller's transaction.
+    in_transaction = transaction.get_connection().in_atomic_block
+    try:
+        with transaction.atomic() if in_transaction else contextlib.nullcontext():
+            petition = _create(**fields)
+    except IntegrityError:
+        return _replayed(fields["idempotency_key"])
+    _schedule_intake()
+    return petition
+
+
+def _store(fields: dict[str, Any]) -> Petition:
+    """The full path: the petition received, told and audited in one transaction."""
     with transaction.atomic():
         try:
             with transaction.atomic():
                 petition = _create(**fields)
         except IntegrityError:
-            return _replayed(idempotency_key)
+            return _replayed(fields["idempotency_key"])
         _after_create(petition)
-        _audit_submit(actor, petition)
+        _audit_submit(fields["actor"], petition)
     return petition
 
 

@@ -140,6 +140,43 @@ def _receiving_board(organization: Organization, kind: str) -> Board | None:
     return None
 
 
+def _receive_transferred(petition: Petition, to_organization: Organization) -> Petition | None:
+    """The new petition received at `to_organization` on the board for the petition's kind
+    (None when it has none): the same text, place and petitioner, its period from now."""
+    board = _receiving_board(to_organization, petition.kind)
+    if board is None:
+        return None
+    data = {
+        "title": petition.title,
+        "body": petition.body,
+        "is_public": petition.is_public if board.allow_private else True,
+        "address": petition.address,
+        "latitude": petition.latitude,
+        "longitude": petition.longitude,
+        "petitioner_name": petition.petitioner_name,
+        "contact_email": petition.contact_email,
+        "contact_phone": petition.contact_phone,
+    }
+    received = _create(
+        actor=None,
+        board=board,
+        kind=petition.kind,
+        data=data,
+        category=None,
+        channel=petition.channel,
+        user=petition.user,
+        entered_by=None,
+        received_at=_common._now(),
+        idempotency_key=None,
+        receipt_note=_("%(org)s에서 이송된 민원") % {"org": petition.organization.name},
+    )
+    received.transferred_from = petition
+    received.save(update_fields=["transferred_from"])
+    if received.department_id is not None:
+        _notify_staff("petitions.assigned", received, "assigned:0")
+    return received
+
+
 @transaction.atomic
 def petition_transfer(
     *, actor: User, petition: Petition, to_organization: Organization, reason: str
@@ -171,37 +208,7 @@ def petition_transfer(
         % {"org": to_organization.name, "reason": clean_reason},
     )
     Answer.objects.filter(petition=petition).exclude(state=Answer.State.APPROVED).delete()
-    received = None
-    board = _receiving_board(to_organization, petition.kind)
-    if board is not None:
-        data = {
-            "title": petition.title,
-            "body": petition.body,
-            "is_public": petition.is_public if board.allow_private else True,
-            "address": petition.address,
-            "latitude": petition.latitude,
-            "longitude": petition.longitude,
-            "petitioner_name": petition.petitioner_name,
-            "contact_email": petition.contact_email,
-            "contact_phone": petition.contact_phone,
-        }
-        received = _create(
-            actor=None,
-            board=board,
-            kind=petition.kind,
-            data=data,
-            category=None,
-            channel=petition.channel,
-            user=petition.user,
-            entered_by=None,
-            received_at=_common._now(),
-            idempotency_key=None,
-            receipt_note=_("%(org)s에서 이송된 민원") % {"org": petition.organization.name},
-        )
-        received.transferred_from = petition
-        received.save(update_fields=["transferred_from"])
-        if received.department_id is not None:
-            _notify_staff("petitions.assigned", received, "assigned:0")
+    received = _receive_transferred(petition, to_organization)
     _common._notify(
         "petitions.transferred",
         _petitioner(petition),
