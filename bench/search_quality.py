@@ -7,7 +7,7 @@ What it does, in one run:
 1. creates a fresh database: a temporary SQLite file, or, when DATABASE_URL names a PostgreSQL
    server, a throwaway database `sotong_bench_<pid>` on that server (dropped at the end);
 2. migrates it and imports the whole FAQ file through the real code path
-   (`sotong.services.services.faq_import`, as `manage.py faq_import` does);
+   (`sotong.guide.faq.services.faq_import`, as `manage.py faq_import` does);
 3. builds the search index with `manage.py search_reindex faq` and runs every query through
    `search()` as an anonymous visitor, restricted to the `faq` type;
 4. swaps the analyser for a baseline without morphology (NFC, casefold, split on whitespace and
@@ -180,8 +180,8 @@ class Entry:
 
 def import_faq(path: Path) -> dict[str, Entry]:
     """Imports the file through `faq_import` and returns the entries by primary key."""
-    from sotong.services.models import FaqEntry
-    from sotong.services.services import faq_import
+    from sotong.guide.faq.services import faq_import
+    from sotong.guide.models import FaqEntry
 
     report = faq_import(actor=None, file=path, source="seoul120")
     if report.errors:
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         from sotong.core.search import get_type
 
         if get_type(FAQ_TYPE) is None:
-            raise SystemExit(f"no search type {FAQ_TYPE!r} is registered (sotong.services)")
+            raise SystemExit(f"no search type {FAQ_TYPE!r} is registered (sotong.guide)")
         indexed = reindex()
         morph = run_queries("morphology", queries, entries)
         with analyzer_swapped() as called:

@@ -136,8 +136,8 @@ def generate(n: int, faq: list[tuple[str, str]], rng: random.Random):
 
 def store(n: int, faq_path: Path, rng: random.Random) -> None:
     """Writes the generated documents as FaqEntry rows, with their organisations and dates."""
+    from sotong.guide.models import FaqEntry
     from sotong.org.models import Organization
-    from sotong.services.models import FaqEntry
 
     city = Organization.objects.create(
         code="bench-seoul", name="서울특별시(벤치)", kind=Organization.Kind.CITY, head_title="시장"

@@ -15,7 +15,7 @@ store them) and an integer outside 64 bits (PostgreSQL bigint, SQLite INTEGER), 
 the field. A failure of ours is a 500 in the same shape (`internal_error`), through Django's
 handler500 (sotong.core.errors), so it is still logged with its traceback.
 
-Routers: `/api/services/` (sotong.services.api_services)."""
+Routers: `/api/services/` (sotong.guide.api)."""
 
 from __future__ import annotations
 
@@ -270,7 +270,7 @@ register_error_surface("/api/", _error_page)
 
 
 def _mount_routers() -> None:
-    from sotong.services.api_services import router as services_router
+    from sotong.guide.api import router as services_router
 
     api.add_router("/services/", services_router)
 

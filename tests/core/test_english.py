@@ -167,7 +167,7 @@ def faq_entry(government, district):
     entry and the data values its pages show (the Korean example searches of the search page
     are data too: they find Korean answers)."""
     from sotong.core.search_page import SUGGESTIONS
-    from sotong.services.models import FaqEntry
+    from sotong.guide.models import FaqEntry
 
     entry = FaqEntry.objects.create(
         title="여권은 어디서 만드나요?",

@@ -17,7 +17,7 @@ URL = "/search"
 @pytest.fixture
 def faq(db):
     """Makes FAQ entries and brings the search index up to date."""
-    from sotong.services.models import FaqEntry
+    from sotong.guide.models import FaqEntry
 
     def make(*entries, **common):
         made = [FaqEntry.objects.create(**{**common, **entry}) for entry in entries]

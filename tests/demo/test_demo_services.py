@@ -14,17 +14,16 @@ from django.core.management import call_command
 from sotong.core import vocab
 from sotong.core.audit.models import AuditEvent
 from sotong.demo import services_demo
-from sotong.org.models import Organization
-from sotong.services.models import (
+from sotong.guide.models import (
     EligibilityRule,
-    Helper,
-    HelpRequest,
     Parameter,
     Service,
     ServiceLifeStage,
     ServiceSituation,
     ServiceValue,
 )
+from sotong.helpdesk.models import Helper, HelpRequest
+from sotong.org.models import Organization
 
 DATA = services_demo.read(services_demo.SERVICES_FILE)
 SEOUL120 = services_demo.read(services_demo.SEOUL120_FILE)
@@ -158,7 +157,7 @@ def test_parameter_rows_cover_2024_to_2026():
 
 @pytest.mark.django_db
 def test_the_demo_loads_validates_and_a_second_load_changes_nothing():
-    from sotong.services import services_catalogue
+    from sotong.guide.catalogue import services as services_catalogue
 
     first = load_demo()
     total = len(DATA["services"]) + len(SEOUL120["services"])
@@ -205,7 +204,7 @@ def test_the_demo_loads_validates_and_a_second_load_changes_nothing():
 
     # Each district has a member of staff who keeps its catalogue (own organisation only).
     from sotong.accounts.models import User
-    from sotong.services.permissions_catalogue import can_edit_service
+    from sotong.guide.catalogue.permissions import can_edit_service
 
     keeper = User.objects.get(email="seodaemun.teamlead2@demo.sotong.kr")
     from sotong.org.models import Organization
@@ -253,7 +252,7 @@ def test_a_missing_department_is_a_clear_error():
 @pytest.mark.django_db
 @pytest.mark.parametrize(("age", "status"), [(65, "eligible"), (40, "not_eligible")])
 def test_basic_pension_for_a_seodaemun_resident(age, status):
-    eligibility = pytest.importorskip("sotong.services.eligibility")
+    eligibility = pytest.importorskip("sotong.guide.eligibility.engine")
     load_demo()
     on_date = datetime.date(2026, 11, 22)
     answers = eligibility.answers_clean(

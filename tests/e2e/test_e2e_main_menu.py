@@ -31,7 +31,7 @@ def test_group_labels_of_forms_are_visible(page: Page, path, district):
 
 def test_a_focused_secondary_button_keeps_aa_contrast(page: Page, assert_accessible, district):
     """KRDS's focused secondary button is 4.26:1; sotong.css darkens its text on every page."""
-    from sotong.services.services_catalogue import service_create
+    from sotong.guide.catalogue.services import service_create
 
     service = service_create(
         actor=None,

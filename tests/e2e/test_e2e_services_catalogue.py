@@ -15,7 +15,7 @@ BASE = {"summary": "요약입니다.", "provider_name": "테스트구청", "prov
 
 @pytest.fixture
 def rows(district):
-    from sotong.services import services_catalogue as catalogue
+    from sotong.guide.catalogue import services as catalogue
 
     def make(name, **extra):
         return catalogue.service_create(

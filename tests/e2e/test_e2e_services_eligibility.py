@@ -14,7 +14,7 @@ FORM = "/services/eligibility/"
 
 @pytest.fixture
 def pension(db):
-    from tests.services.eligibility_data import (
+    from tests.guide.eligibility_data import (
         basic_pension,
         pension_parameters,
         seoul_and_seodaemun,
@@ -85,7 +85,7 @@ def test_keyboard_flow(page: Page, keyboard_reach, pension):
 def test_resident_saves_and_deletes_profile(
     page: Page, assert_accessible, login, resident, pension
 ):
-    from sotong.services.models import SavedProfile
+    from sotong.guide.models import SavedProfile
 
     login(page, resident)
     page.goto(FORM)

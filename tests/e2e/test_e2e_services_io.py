@@ -2,7 +2,7 @@
 page (running, finished) pass axe-core, and the upload works by keyboard.
 
 The `login` fixture makes a session without the TOTP step, so the staff second factor is switched
-off here (settings.SOTONG_STAFF_MFA_REQUIRED = False); tests/services/test_catalogue_io_views.py
+off here (settings.SOTONG_STAFF_MFA_REQUIRED = False); tests/guide/test_catalogue_io_views.py
 logs staff in through TOTP."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_upload_page_with_errors(page: Page, login, manager, assert_accessible, 
 
 
 def test_upload_and_status(page: Page, login, manager, assert_accessible):
-    from sotong.services.models import CatalogueImport, Service
+    from sotong.guide.models import CatalogueImport, Service
 
     login(page, manager)
     page.goto("/services/staff/import")

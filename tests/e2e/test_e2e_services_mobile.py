@@ -13,7 +13,7 @@ MOBILE = {"width": 360, "height": 740}
 
 @pytest.fixture
 def pension(district):
-    from sotong.services.services_catalogue import service_create
+    from sotong.guide.catalogue.services import service_create
 
     return service_create(
         actor=None,

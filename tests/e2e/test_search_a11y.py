@@ -22,7 +22,7 @@ class _Null:
 
 @pytest.fixture
 def knowledge(city):
-    from sotong.services.models import FaqEntry
+    from sotong.guide.models import FaqEntry
 
     entries = [
         FaqEntry.objects.create(

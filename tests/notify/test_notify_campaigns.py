@@ -324,7 +324,7 @@ def test_cancel_sending_cancels_queued(notify_staff, district, subscriber_factor
 
 
 def test_newsletter_collects_digest_at_start(notify_staff, district, subscriber_factory):
-    from sotong.services.models import FaqEntry
+    from sotong.guide.models import FaqEntry
 
     subscriber_factory(frequency="weekly")
     FaqEntry.objects.create(

@@ -20,7 +20,7 @@ def test_real_sources_are_registered():
 
 
 def test_faq_and_campaign_items(district, city, notify_staff, settings):
-    from sotong.services.models import FaqEntry
+    from sotong.guide.models import FaqEntry
 
     settings.SITE_URL = "https://sotong.example.kr"
     now = timezone.now()

@@ -271,7 +271,7 @@ def test_html_is_kept_as_text_and_never_rendered(client, board, resident):
 
 def test_find_similar_without_javascript_keeps_the_form(client, board, resident, district):
     from sotong.core.search import index_objects
-    from sotong.services.models import FaqEntry
+    from sotong.guide.models import FaqEntry
 
     faq = FaqEntry.objects.create(title="가로등 고장 신고는 어디에 하나요", answer="120에 신고")
     index_objects("faq", [faq])
@@ -286,7 +286,7 @@ def test_find_similar_without_javascript_keeps_the_form(client, board, resident,
 
 def test_similar_endpoint_partial_and_page(client, board):
     from sotong.core.search import index_objects
-    from sotong.services.models import FaqEntry
+    from sotong.guide.models import FaqEntry
 
     faq = FaqEntry.objects.create(title="불법 주차 신고 방법", answer="안전신문고")
     index_objects("faq", [faq])

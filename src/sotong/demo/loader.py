@@ -19,6 +19,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from sotong.accounts.models import User
+from sotong.guide.faq.services import faq_import
+from sotong.guide.models import FaqEntry, Service
 from sotong.notify.models import Campaign, Subscriber
 from sotong.org import services
 from sotong.org.models import (
@@ -30,8 +32,6 @@ from sotong.org.models import (
     StaffingEntry,
     Team,
 )
-from sotong.services.models import FaqEntry, Service
-from sotong.services.services import faq_import
 
 ORGANIZATION_FILES = ("seoul.json", "seodaemun.json", "junggu.json", "yeongdeungpo.json")
 PEOPLE_FILE = "people.json"

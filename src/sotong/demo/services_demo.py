@@ -4,8 +4,8 @@ seeds name and other national, Seoul and district services with their public cri
 structured eligibility rules, the welfare services of the Seoul 120 knowledge base, and a few
 helpers (민원도우미) of Seodaemun with requests in every state.
 
-Services are written only through `sotong.services.services_catalogue` with `actor=None` (the
-system); helpers and requests through `sotong.services.services_help`. Idempotent: a service is
+Services are written only through `sotong.guide.catalogue.services` with `actor=None` (the
+system); helpers and requests through `sotong.helpdesk.services`. Idempotent: a service is
 found by (source, source_id) and brought up to date with `service_update`, which writes and
 audits nothing when nothing differs; parameters by (code, key, valid_from); helpers by staff; help
 requests by (resident, message). A second load changes nothing."""
@@ -22,8 +22,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from sotong.core.audit import audit_record
+from sotong.guide.models import Parameter, Service
+from sotong.helpdesk.models import Helper, HelpRequest
 from sotong.org.models import Department, Organization, Staff
-from sotong.services.models import Helper, HelpRequest, Parameter, Service
 
 SERVICES_FILE = "services.json"
 SEOUL120_FILE = "services_seoul120.json"
@@ -156,7 +157,7 @@ def load_catalogue(
     data: dict[str, Any], organizations: dict[str, Organization], result: ServicesResult
 ) -> dict[str, Service]:
     """Creates or updates every service of a data file; returns them by source_id."""
-    from sotong.services import services_catalogue
+    from sotong.guide.catalogue import services as services_catalogue
 
     defaults = data.get("defaults", {})
     services: dict[str, Service] = {}
@@ -191,7 +192,7 @@ def _staff(email: str) -> Staff:
 def _coordinator_group() -> Group:
     group, _created = Group.objects.get_or_create(name=HELP_COORDINATOR_GROUP)
     permission = Permission.objects.get(
-        content_type__app_label="services", codename="coordinate_help"
+        content_type__app_label="helpdesk", codename="coordinate_help"
     )
     if not group.permissions.filter(pk=permission.pk).exists():
         group.permissions.add(permission)
@@ -204,7 +205,7 @@ def load_helpers(
     """Helpers from the demo staff, a coordinator, and help requests taken through the real
     services to each state (requested, assigned, in progress, done with a survey, cancelled)."""
     from sotong.accounts.models import User
-    from sotong.services import services_help
+    from sotong.helpdesk import services as services_help
 
     helpers: dict[str, Helper] = {}
     for row in spec["staff"]:

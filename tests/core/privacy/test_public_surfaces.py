@@ -174,7 +174,8 @@ def _answer_and_rate(services, petition, officer, head, resident, plants):
 
 
 def _side_objects(district, resident, plants):
-    from sotong.services.models import FaqEntry, HelpRequest, Service
+    from sotong.guide.models import FaqEntry, Service
+    from sotong.helpdesk.models import HelpRequest
 
     faq = FaqEntry.objects.create(title="가로등 고장 신고", answer="구청에 신고하세요.")
     service = Service.objects.create(
@@ -350,15 +351,15 @@ FILL: dict[str, Fill] = {
     "services:service_print": _each(pk=lambda gov: gov.service.pk),
     "services:service_save": _each(pk=lambda gov: gov.service.pk),
     "services:service_review": _each(pk=lambda gov: gov.service.pk),
-    "services:help_detail": _each(pk=lambda gov: gov.help_request.pk),
-    "services:help_cancel": _each(pk=lambda gov: gov.help_request.pk),
-    "services:help_survey": _each(pk=lambda gov: gov.help_request.pk),
-    "services:help_helper_update": _each(pk=MISSING),
-    "services:help_case": _each(pk=lambda gov: gov.help_request.pk),
-    "services:help_assign": _each(pk=lambda gov: gov.help_request.pk),
-    "services:help_contact_add": _each(pk=lambda gov: gov.help_request.pk),
-    "services:help_complete": _each(pk=lambda gov: gov.help_request.pk),
-    "services:help_phone": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:detail": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:cancel": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:survey": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:helper_update": _each(pk=MISSING),
+    "helpdesk:case": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:assign": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:contact_add": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:complete": _each(pk=lambda gov: gov.help_request.pk),
+    "helpdesk:phone": _each(pk=lambda gov: gov.help_request.pk),
     "services:import_status": _each(pk=MISSING),
     "services:export_file": _each(fmt=lambda gov: ["csv", "xlsx"]),
     "notify:staff_template_edit": _each(pk=MISSING),
