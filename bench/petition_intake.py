@@ -78,7 +78,7 @@ def create_fixtures() -> str:
 
     from sotong.org.models import Department, Organization
     from sotong.petitions.models import Board, Category
-    from sotong.petitions.open311_keys import open311_key_create
+    from sotong.petitions.open311.keys import open311_key_create
 
     city = Organization.objects.create(
         code="benchcity", name="벤치특별시", kind=Organization.Kind.CITY, head_title="시장"

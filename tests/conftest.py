@@ -167,7 +167,7 @@ def _fresh_process_caches():
     organisations' closing days of petition deadlines (a minute). Each test starts with none,
     as a new worker would (a test changing a service or a closing day sees its change)."""
     from sotong.petitions.deadlines import closed_days_clear
-    from sotong.petitions.open311_directory import intake_directory_clear
+    from sotong.petitions.open311.directory import intake_directory_clear
 
     intake_directory_clear()
     closed_days_clear()

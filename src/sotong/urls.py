@@ -32,7 +32,7 @@ urlpatterns = [
     path("services/", include("sotong.guide.urls")),
     path("notify/", include("sotong.notify.urls")),
     path("petitions/", include("sotong.petitions.urls")),
-    path("open311/v2/", include("sotong.petitions.urls_open311")),
+    path("open311/v2/", include("sotong.petitions.open311.urls")),
     path("api/", api.urls),
     path("search", search_page.search, name="search"),
     path("", org_views.home, name="home"),

@@ -41,7 +41,7 @@ def board(district):
 
 @pytest.fixture
 def api_key(district):
-    from sotong.petitions.open311_keys import open311_key_create
+    from sotong.petitions.open311.keys import open311_key_create
 
     _key, raw = open311_key_create(actor=None, organization=district, name="주민 신고 앱")
     return raw

@@ -127,7 +127,7 @@ def assert_errors(response, status, fmt="xml"):
 
 @pytest.fixture
 def api_key(district):
-    from sotong.petitions.open311_keys import open311_key_create
+    from sotong.petitions.open311.keys import open311_key_create
 
     _key, raw = open311_key_create(actor=None, organization=district, name="주민 신고 앱")
     return raw
@@ -333,7 +333,7 @@ def test_post_api_key_errors(client, service, open311_board, api_key, fmt):
     assert_errors(client.post(url, post_data(None)), 403, fmt)
     assert_errors(client.post(url, post_data("not-a-key")), 403, fmt)
     key = Open311Key.objects.get()
-    from sotong.petitions.open311_keys import open311_key_revoke
+    from sotong.petitions.open311.keys import open311_key_revoke
 
     open311_key_revoke(actor=None, key=key)
     assert_errors(client.post(url, post_data(api_key)), 403, fmt)
@@ -404,7 +404,7 @@ def test_post_without_an_open311_board(client, service, api_key, district):
 
 
 def test_open311_board_choice(district):
-    from sotong.petitions.open311 import open311_board
+    from sotong.petitions.open311.directory import open311_board
 
     assert open311_board(district.pk) is None
     daily = Board.objects.create(organization=district, code="daily", name="가", kinds=["report"])
@@ -572,7 +572,7 @@ def test_request_dates_with_unencoded_offset(client, petitions, open311_board):
 
 
 def test_request_limit_is_1000(client, petition_factory, open311_board, monkeypatch):
-    from sotong.petitions import open311
+    from sotong.petitions.open311 import api as open311
 
     monkeypatch.setattr(open311, "MAX_RESULTS", 3)
     for _ in range(5):
@@ -636,7 +636,7 @@ def test_open311_key_command(district, open311_board, service):
     raw = out.getvalue().strip().splitlines()[-1]
     key = Open311Key.objects.get()
     assert key.prefix == raw[:8] and raw not in key.key_hash and len(key.key_hash) == 64
-    from sotong.petitions.open311_keys import hash_key, open311_key_authenticate
+    from sotong.petitions.open311.keys import hash_key, open311_key_authenticate
 
     assert key.key_hash == hash_key(raw)
     assert open311_key_authenticate(raw) == key
@@ -659,7 +659,7 @@ def test_key_services_are_audited_and_permission_checked(district, resident):
     from django.core.exceptions import PermissionDenied
 
     from sotong.core.audit.models import AuditEvent
-    from sotong.petitions.open311_keys import open311_key_create
+    from sotong.petitions.open311.keys import open311_key_create
 
     with pytest.raises(PermissionDenied):
         open311_key_create(actor=resident, organization=district, name="앱")
@@ -671,7 +671,7 @@ def test_key_services_are_audited_and_permission_checked(district, resident):
 def test_admin_issues_a_key_once(rf, admin_user, district):
     from django.contrib import admin as django_admin
 
-    from sotong.petitions.admin_open311 import Open311KeyAdmin
+    from sotong.petitions.open311.admin import Open311KeyAdmin
 
     model_admin = Open311KeyAdmin(Open311Key, django_admin.site)
     request = rf.post("/admin/petitions/open311key/add/")
@@ -695,7 +695,7 @@ def test_admin_issues_a_key_once(rf, admin_user, district):
 def test_admin_refuses_a_key_to_a_non_manager(rf, officer, district):
     from django.contrib import admin as django_admin
 
-    from sotong.petitions.admin_open311 import Open311KeyAdmin
+    from sotong.petitions.open311.admin import Open311KeyAdmin
 
     request = rf.post("/admin/petitions/open311key/add/")
     request.user = officer

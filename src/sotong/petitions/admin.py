@@ -20,8 +20,8 @@ from sotong.core.admin import ReadOnlyAdmin
 from sotong.org.admin import ManagedOrganizationMixin
 
 from . import permissions, services
-from .admin_open311 import Open311KeyAdmin
 from .models import Board, Category, KindPolicy, Open311Key, Petition, PetitionEvent, Policy
+from .open311.admin import Open311KeyAdmin
 
 
 def _adopt(target: Any, saved: Any) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sotong.org.models import Organization
 from sotong.petitions.models import Open311Key
-from sotong.petitions.open311_keys import open311_key_create, open311_key_revoke
+from sotong.petitions.open311.keys import open311_key_create, open311_key_revoke
 
 
 def _organization(code: str) -> Organization:

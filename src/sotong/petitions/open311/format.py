@@ -12,7 +12,7 @@ Shapes, as the specification and its reference clients define them:
 - every XML document starts with the declaration with encoding="utf-8";
 - dates are ISO 8601 with their offset (we answer in Asia/Seoul: 2025-10-14T18:00:00+09:00).
 
-Pure functions, no database: the views in `open311.py` build plain dicts and lists."""
+Pure functions, no database: the views in `api.py` build plain dicts and lists."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -344,13 +344,24 @@ __all__ = [
     "error_response",
     "format_datetime",
     "normalize_attributes",
+    "param",
+    "parse_date_param",
     "parse_datetime",
+    "parse_ids",
     "response",
     "submitted_attributes",
     "to_json",
     "to_xml",
     "validate_attributes",
 ]
+
+
+def param(request: HttpRequest, name: str) -> str:
+    """A parameter from the form body (POST) or the query string, stripped."""
+    value = request.POST.get(name) if request.method == "POST" else None
+    if value is None:
+        value = request.GET.get(name, "")
+    return value.strip()
 
 
 MAX_IDS = 1000

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from . import deadlines
-from .models import Board, Category, Kind, Open311Key
-from .open311_keys import MAX_KEY_LENGTH, hash_key, on_key_revoked, open311_key_authenticate
+from .. import deadlines
+from ..models import Board, Category, Kind, Open311Key
+from .keys import MAX_KEY_LENGTH, hash_key, on_key_revoked, open311_key_authenticate
 
 # The board Open311 requests go to: the organisation's board of this code, else its first public
-# board that takes reports (`open311_board`; open311.py's docstring explains the rule).
+# board that takes reports (`open311_board`; api.py's docstring explains the rule).
 OPEN311_BOARD_CODE = "open311"
 DEFAULT_TTL = 5.0
 # Bounded, so a client cycling through service codes cannot grow a worker's memory.

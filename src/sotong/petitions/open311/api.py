@@ -38,7 +38,7 @@ Decisions (what a client developer needs to know):
 - **Receipt**: a POST validates and stores the petition and answers at once (the fast path of
   `petition_submit`); its timeline, assignment, notices and audit record follow within about a
   second from the `intake` task. Lookups of a POST are kept per worker for
-  `OPEN311_DIRECTORY_TTL` seconds (`open311_directory.py`).
+  `OPEN311_DIRECTORY_TTL` seconds (`directory.py`).
 - **Errors** are the spec's `errors` list: 400 bad or missing parameters (also coordinates
   outside Korea, a description over 4,000 characters, a date before 1900-01-01 or after
   2999-12-31, a NUL character anywhere, a body that cannot be read: more than
@@ -46,30 +46,23 @@ Decisions (what a client developer needs to know):
   403 missing/invalid/revoked api_key, 404 unknown jurisdiction, service code, request, token or
   path; 405 for another method; 500 a failure of ours. Every error of a path under /open311/
   is such a document, in the format its URL names (XML unless it ends in .json), also when
-  Django answers before the view (`open311_errors.py`).
+  Django answers before the view (`errors.py`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
-    PermissionDenied,
     SuspiciousOperation,
-    ValidationError,
 )
-from django.core.validators import validate_email
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -77,20 +70,19 @@ from django.views.decorators.csrf import csrf_exempt
 from sotong.core.privacy.public import public_place, public_text
 from sotong.org.models import Organization
 
-from .models import OPEN_STATUSES, Board, Category, Channel, Open311Key, Petition, Status
-from .open311_directory import OPEN311_BOARD_CODE, intake_lookup, open311_board
-from .open311_errors import has_nul_input, unreadable
-from .open311_format import (
+from ..models import OPEN_STATUSES, Board, Category, Petition, Status
+from .create import create_request
+from .directory import OPEN311_BOARD_CODE
+from .errors import has_nul_input, unreadable
+from .format import (
     FORMATS,
-    SEOUL,
     Open311Error,
-    attribute_answers,
     error_response,
     normalize_attributes,
+    param,
     parse_date_param,
     parse_ids,
     response,
-    submitted_attributes,
 )
 
 logger = logging.getLogger(__name__)
@@ -100,7 +92,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-05T00:00:00+09:00"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
-MAX_DESCRIPTION = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
 CLOSED_STATUSES = (Status.ANSWERED, Status.CLOSED, Status.TRANSFERRED)
 STATUS_FILTER = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 
@@ -133,14 +124,6 @@ REQUEST_FIELDS = (
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _param(request: HttpRequest, name: str) -> str:
-    """A parameter from the form body (POST) or the query string."""
-    value = request.POST.get(name) if request.method == "POST" else None
-    if value is None:
-        value = request.GET.get(name, "")
-    return value.strip()
-
-
 def _serving_organization_ids() -> set[int]:
     rows = Board.objects.filter(active=True, posting=Board.Posting.ANYONE).values_list(
         "organization_id", "code", "kinds"
@@ -151,7 +134,7 @@ def _serving_organization_ids() -> set[int]:
 
 
 def _jurisdiction(request: HttpRequest) -> Organization:
-    code = _param(request, "jurisdiction_id")
+    code = param(request, "jurisdiction_id")
     if code:
         organization = Organization.objects.filter(code=code).first()
         if organization is None:
@@ -168,7 +151,7 @@ def _jurisdiction(request: HttpRequest) -> Organization:
 
 
 def _check_jurisdiction(request: HttpRequest, organization_id: int) -> bool:
-    code = _param(request, "jurisdiction_id")
+    code = param(request, "jurisdiction_id")
     if not code:
         return True
     return Organization.objects.filter(pk=organization_id, code=code).exists()
@@ -342,14 +325,14 @@ def _public_requests() -> Any:
 def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     organization = _jurisdiction(request)
     rows = _public_requests().filter(organization=organization)
-    ids_raw = _param(request, "service_request_id")
+    ids_raw = param(request, "service_request_id")
     if ids_raw:
         # "This overrides all other arguments."
         ids = parse_ids(ids_raw)
         rows = rows.filter(pk__in=ids).order_by("-received_at", "-id")
     else:
-        start = parse_date_param("start_date", _param(request, "start_date"))
-        end = parse_date_param("end_date", _param(request, "end_date"), end_of_day=True)
+        start = parse_date_param("start_date", param(request, "start_date"))
+        end = parse_date_param("end_date", param(request, "end_date"), end_of_day=True)
         if start and end:
             if end < start:
                 raise Open311Error(400, _("end_date가 start_date보다 앞섭니다."))
@@ -363,12 +346,10 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
             end = timezone.now()
             start = end - DEFAULT_WINDOW
         rows = rows.filter(received_at__gte=start, received_at__lte=end)
-        codes = [
-            code.strip() for code in _param(request, "service_code").split(",") if code.strip()
-        ]
+        codes = [code.strip() for code in param(request, "service_code").split(",") if code.strip()]
         if codes:
             rows = rows.filter(category__code__in=codes)
-        statuses = [word.strip() for word in _param(request, "status").split(",") if word.strip()]
+        statuses = [word.strip() for word in param(request, "status").split(",") if word.strip()]
         if statuses:
             unknown = [word for word in statuses if word not in STATUS_FILTER]
             if unknown:
@@ -403,192 +384,8 @@ def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     return response(fmt, document, root="service_requests", item="request")
 
 
-# --- service requests: creating --------------------------------------------------------------
-
-
-def _check_key_jurisdiction(request: HttpRequest, key: Open311Key) -> None:
-    code = _param(request, "jurisdiction_id")
-    if code and code != key.organization.code:
-        raise Open311Error(
-            403, _("이 api_key로는 jurisdiction_id %(code)s에 접수할 수 없습니다.") % {"code": code}
-        )
-
-
-def _coordinates(request: HttpRequest, errors: list[str]) -> tuple[Decimal | None, Decimal | None]:
-    lat_raw, long_raw = _param(request, "lat"), _param(request, "long")
-    if not lat_raw and not long_raw:
-        return None, None
-    if not lat_raw or not long_raw:
-        errors.append(_("lat과 long은 함께 주어야 합니다."))
-        return None, None
-    try:
-        lat, long = Decimal(lat_raw), Decimal(long_raw)
-        if not (lat.is_finite() and long.is_finite()):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors.append(_("lat, long은 WGS84 십진 좌표여야 합니다."))
-        return None, None
-    # The model's bounds (Petition.latitude/longitude validators): the Korean peninsula and
-    # its islands, Jeju to the DMZ, Heuksando to Dokdo.
-    if not (33 <= lat <= 39 and 124 <= long <= 132):
-        errors.append(_("좌표가 대한민국 밖입니다 (lat 33–39, long 124–132)."))
-        return None, None
-    return lat.quantize(Decimal("0.000001")), long.quantize(Decimal("0.000001"))
-
-
-def _petitioner_name(first: str, last: str) -> str:
-    if first and last and all("\uac00" <= ch <= "\ud7a3" for ch in first + last):
-        return f"{last}{first}"  # 홍 + 길동
-    return " ".join(part for part in (first, last) if part)
-
-
-def _idempotency_key(request: HttpRequest, key: Open311Key) -> str:
-    header = request.headers.get("Idempotency-Key", "").strip()
-    if header:
-        digest = hashlib.sha256(header.encode("utf-8")).hexdigest()
-        return f"open311:{key.pk}:h:{digest}"
-    fields = sorted(
-        (name, value)
-        for name in request.POST
-        if name != "api_key"
-        for value in request.POST.getlist(name)
-    )
-    today = timezone.localdate(timezone.now(), SEOUL).isoformat()
-    digest = hashlib.sha256(repr((today, fields)).encode("utf-8")).hexdigest()
-    return f"open311:{key.pk}:d:{digest}"
-
-
-def _created(fmt: str, petition: Petition) -> HttpResponse:
-    due = timezone.localtime(petition.due_at, SEOUL)
-    document = [
-        {
-            "service_request_id": str(petition.pk),
-            "token": petition.token,
-            "service_notice": _("처리 기간 %(period)s, 처리 기한 %(due)s")
-            % {"period": petition.period, "due": due.strftime("%Y-%m-%d %H:%M")},
-            "account_id": None,
-        }
-    ]
-    return response(fmt, document, root="service_requests", item="request")
-
-
-def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
-    code = _param(request, "service_code")
-    intake = intake_lookup(_param(request, "api_key"), code)
-    if intake is None:
-        raise Open311Error(403, _("api_key가 없거나 올바르지 않습니다."))
-    key = intake.key
-    _check_key_jurisdiction(request, key)
-    if not code:
-        raise Open311Error(400, _("service_code를 입력하세요."))
-    category = intake.category
-    if category is None:
-        raise Open311Error(404, _("service_code %(code)s를 찾을 수 없습니다.") % {"code": code})
-
-    errors: list[str] = []
-    lat, long = _coordinates(request, errors)
-    address = _param(request, "address_string")
-    address_id = _param(request, "address_id")
-    if lat is None and not address and not address_id and not errors:
-        errors.append(_("위치를 알려 주세요: lat과 long, address_string, address_id 중 하나."))
-    if len(address) > 200:
-        errors.append(_("address_string은 200자 이내로 입력하세요."))
-    if not address and address_id:
-        address = _("주소 ID %(id)s") % {"id": address_id[:60]}
-
-    description = _param(request, "description")
-    if len(description) > MAX_DESCRIPTION:
-        errors.append(_("description은 4,000자 이내로 입력하세요."))
-    answers, attribute_errors = attribute_answers(
-        normalize_attributes(category.attributes), submitted_attributes(request.POST)
-    )
-    errors.extend(attribute_errors)
-
-    email, phone = _param(request, "email"), _param(request, "phone")
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors.append(_("email 형식이 올바르지 않습니다."))
-    if phone and (len(phone) > 20 or sum(ch.isdigit() for ch in phone) < 8):
-        errors.append(_("phone 형식이 올바르지 않습니다. 예: 010-1234-5678"))
-    if not email and not phone:
-        errors.append(_("민원인에게 연락할 email 또는 phone을 입력하세요."))
-    name = _petitioner_name(_param(request, "first_name"), _param(request, "last_name"))
-    if errors:
-        raise Open311Error(400, *errors)
-
-    board = intake.board
-    if board is None:
-        raise Open311Error(400, _("이 기관은 Open311로 민원을 받지 않습니다."))
-    kind = intake.kind
-
-    body_parts = [description] if description else []
-    if answers:
-        body_parts.append("\n".join(f"{label}: {value}" for label, value in answers))
-    media_url = _param(request, "media_url")
-    if media_url:
-        body_parts.append(_("사진: %(url)s") % {"url": media_url[:500]})
-    body = "\n\n".join(body_parts)
-    if not body:
-        raise Open311Error(400, _("description을 입력하세요."))
-    first_line = (description or category.name).splitlines()[0].strip()
-    title = first_line[:80] or category.name
-
-    # A replayed key returns the first petition (petition_submit looks it up first).
-    idempotency_key = _idempotency_key(request, key)
-
-    from . import services  # the lifecycle module; imported here to keep module loading light
-
-    try:
-        petition = services.petition_submit(
-            actor=None,
-            board=board,
-            kind=kind,
-            title=title,
-            body=body,
-            category=category,
-            address=address,
-            latitude=lat,
-            longitude=long,
-            petitioner_name=name[:50],
-            contact_email=email,
-            contact_phone=phone,
-            consent=True,
-            channel=Channel.OPEN311,
-            idempotency_key=idempotency_key,
-            deferred=True,
-            period=intake.period,
-        )
-    except ValidationError as error:
-        raise Open311Error.from_validation(error) from None
-    except PermissionDenied as error:
-        raise Open311Error(403, str(error) or _("이 게시판에는 접수할 수 없습니다.")) from None
-    except IntegrityError:
-        # The same post raced another worker: answer with the petition that won.
-        existing = Petition.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return _created(fmt, existing)
-    return _created(fmt, petition)
-
-
 @_open311_view("GET", "HEAD", "POST")
 def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
-        return _create_request(request, fmt)
+        return create_request(request, fmt)
     return _list_requests(request, fmt)
-
-
-_FMT = r"\.(?P<fmt>[A-Za-z0-9]{1,10})$"
-
-urlpatterns = [
-    re_path(r"^discovery" + _FMT, discovery, name="discovery"),
-    re_path(r"^services" + _FMT, service_list, name="services"),
-    re_path(r"^services/(?P<code>[^/]{1,60})" + _FMT, service_definition, name="service"),
-    re_path(r"^requests" + _FMT, requests_view, name="requests"),
-    re_path(r"^requests/(?P<request_id>[^/]{1,40})" + _FMT, request_detail, name="request"),
-    re_path(r"^tokens/(?P<token>[^/]{1,60})" + _FMT, token_detail, name="token"),
-]
-
-__all__ = ["open311_board", "urlpatterns"]

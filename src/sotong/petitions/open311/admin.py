@@ -15,9 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import permissions
-from .models import Open311Key
-from .open311_keys import open311_key_create, open311_key_revoke
+from .. import permissions
+from ..models import Open311Key
+from .keys import open311_key_create, open311_key_revoke
 
 
 class Open311KeyAddForm(forms.ModelForm):

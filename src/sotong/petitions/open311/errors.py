@@ -1,5 +1,5 @@
 """Requests Open311 cannot read, and the errors Django answers before an Open311 view runs, as
-the spec's `errors` document (open311_format) instead of a 500 or an HTML page.
+the spec's `errors` document (format.py) instead of a 500 or an HTML page.
 
 - A body Django refuses (more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields, over
   DATA_UPLOAD_MAX_MEMORY_SIZE, broken multipart) is a 400 naming why (`unreadable`).
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from sotong.core.errors import register_error_surface
 from sotong.core.middleware import has_nul
 
-from .open311_format import Open311Error, error_response
+from .format import Open311Error, error_response
 
 
 def has_nul_input(request: HttpRequest, path_values: dict[str, str]) -> bool:

@@ -3,7 +3,7 @@ one organisation, shown once, kept only as a SHA-256 hash, revoked but never del
 petitions they posted keep pointing at a named client in the audit log).
 
 Issued by `manage.py open311_key create NAME --organization CODE` and in the admin
-(`admin_open311.py`); both call `open311_key_create`."""
+(`admin.py`); both call `open311_key_create`."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from sotong.core.audit import audit_record
 from sotong.org.models import Organization
 
-from . import permissions
-from .models import Open311Key
+from .. import permissions
+from ..models import Open311Key
 
 # 32 random bytes: far beyond guessing, so a plain (unsalted) SHA-256 is a safe lookup key.
 KEY_BYTES = 32
