@@ -405,119 +405,153 @@ def check(
 _INVALID = object()
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """What the cell checks of one file share: the error sink and the lookups built once."""
+
+    error: Any
+    lookups: dict
+    departments: dict | None
+    url_validator: Any
+
+
 def _clean_cell(column, raw, error, lookups, departments, url_validator):
-    header = column.header
     if column.required and not raw:
-        error(header, _("값이 비어 있습니다. 이 열은 꼭 채워야 합니다."))
+        error(column.header, _("값이 비어 있습니다. 이 열은 꼭 채워야 합니다."))
         return _INVALID
-    if column.kind == "text":
-        limit = Service._meta.get_field(column.name).max_length
-        if limit and len(raw) > limit:
-            error(
-                header,
-                _("%(max)d자까지 쓸 수 있습니다 (지금 %(length)d자).")
-                % {"max": limit, "length": len(raw)},
-            )
-            return _INVALID
-        return raw
-    if column.kind == "choice":
-        lookup = lookups[header]
-        if raw not in lookup:
-            error(
-                header,
-                _("'%(value)s'는 %(column)s 목록에 없습니다. 가능한 값: %(allowed)s")
-                % {
-                    "value": raw[:40],
-                    "column": header,
-                    "allowed": ", ".join(korean_labels(column.choices).values()),
-                },
-            )
-            return _INVALID
-        return lookup[raw]
-    if column.kind == "facets":
-        lookup = lookups[header]
-        values = []
-        bad = []
-        for part in LIST_SPLIT_RE.split(raw):
-            label = part.strip()
-            if not label:
-                continue
-            if label in lookup:
-                if lookup[label] not in values:
-                    values.append(lookup[label])
-            else:
-                bad.append(label[:40])
-        if bad:
-            error(
-                header,
-                _("'%(value)s'는 %(column)s 목록에 없습니다. 가능한 값: %(allowed)s")
-                % {
-                    "value": "', '".join(bad),
-                    "column": header,
-                    "allowed": ", ".join(korean_labels(column.choices).values()),
-                },
-            )
-            return _INVALID
-        order = list(column.choices.values)
-        return sorted(values, key=order.index)
-    if column.kind == "date":
-        if not raw:
-            return None
-        match = DATE_RE.fullmatch(raw)
-        try:
-            if match is None:
-                raise ValueError(raw)
-            return datetime.date.fromisoformat(match.group(1))
-        except ValueError:
-            error(
-                header,
-                _("'%(value)s'는 날짜가 아닙니다. YYYY-MM-DD 형식(예: 2026-03-01)으로 쓰세요.")
-                % {"value": raw[:40]},
-            )
-            return _INVALID
-    if column.kind == "url":
-        if not raw:
-            return ""
-        limit = Service._meta.get_field(column.name).max_length
-        try:
-            url_validator(raw)
-            if len(raw) > limit:
-                raise ValidationError("too long")
-        except ValidationError:
-            error(
-                header,
-                _(
-                    "'%(value)s'는 올바른 인터넷 주소가 아닙니다. http:// 또는 https://로 시작하는 "
-                    "%(max)d자 이하의 주소를 쓰세요."
-                )
-                % {"value": raw[:60], "max": limit},
-            )
-            return _INVALID
-        return raw
-    if column.kind == "bool":
-        word = raw.lower()
-        if not word or word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        error(header, _("'%(value)s' 대신 Y(공개) 또는 N(비공개)를 쓰세요.") % {"value": raw[:20]})
-        return _INVALID
-    if column.kind == "department":
-        if not raw:
-            return None
-        if departments is None:
-            error(header, _("기관을 정하지 않은 가져오기에는 담당부서를 쓸 수 없습니다."))
-            return _INVALID
-        if raw not in departments:
-            error(
-                header,
-                _("'%(value)s'는 이 기관의 부서가 아닙니다.") % {"value": raw[:60]},
-            )
-            return _INVALID
-        return departments[raw]
     if column.kind == "rules":
-        return _clean_rules(raw, error, header)
-    raise AssertionError(column.kind)
+        return _clean_rules(raw, error, column.header)
+    clean = _CELL_CLEANERS.get(column.kind)
+    if clean is None:
+        raise AssertionError(column.kind)
+    return clean(column, raw, _Cells(error, lookups, departments, url_validator))
+
+
+def _text_cell(column, raw, cells: _Cells):
+    limit = Service._meta.get_field(column.name).max_length
+    if limit and len(raw) > limit:
+        cells.error(
+            column.header,
+            _("%(max)d자까지 쓸 수 있습니다 (지금 %(length)d자).")
+            % {"max": limit, "length": len(raw)},
+        )
+        return _INVALID
+    return raw
+
+
+def _not_in_list(column, cells: _Cells, value: str) -> object:
+    cells.error(
+        column.header,
+        _("'%(value)s'는 %(column)s 목록에 없습니다. 가능한 값: %(allowed)s")
+        % {
+            "value": value,
+            "column": column.header,
+            "allowed": ", ".join(korean_labels(column.choices).values()),
+        },
+    )
+    return _INVALID
+
+
+def _choice_cell(column, raw, cells: _Cells):
+    lookup = cells.lookups[column.header]
+    if raw not in lookup:
+        return _not_in_list(column, cells, raw[:40])
+    return lookup[raw]
+
+
+def _facets_cell(column, raw, cells: _Cells):
+    lookup = cells.lookups[column.header]
+    values = []
+    bad = []
+    for part in LIST_SPLIT_RE.split(raw):
+        label = part.strip()
+        if not label:
+            continue
+        if label in lookup:
+            if lookup[label] not in values:
+                values.append(lookup[label])
+        else:
+            bad.append(label[:40])
+    if bad:
+        return _not_in_list(column, cells, "', '".join(bad))
+    order = list(column.choices.values)
+    return sorted(values, key=order.index)
+
+
+def _date_cell(column, raw, cells: _Cells):
+    if not raw:
+        return None
+    match = DATE_RE.fullmatch(raw)
+    try:
+        if match is None:
+            raise ValueError(raw)
+        return datetime.date.fromisoformat(match.group(1))
+    except ValueError:
+        cells.error(
+            column.header,
+            _("'%(value)s'는 날짜가 아닙니다. YYYY-MM-DD 형식(예: 2026-03-01)으로 쓰세요.")
+            % {"value": raw[:40]},
+        )
+        return _INVALID
+
+
+def _url_cell(column, raw, cells: _Cells):
+    if not raw:
+        return ""
+    limit = Service._meta.get_field(column.name).max_length
+    try:
+        cells.url_validator(raw)
+        if len(raw) > limit:
+            raise ValidationError("too long")
+    except ValidationError:
+        cells.error(
+            column.header,
+            _(
+                "'%(value)s'는 올바른 인터넷 주소가 아닙니다. http:// 또는 https://로 시작하는 "
+                "%(max)d자 이하의 주소를 쓰세요."
+            )
+            % {"value": raw[:60], "max": limit},
+        )
+        return _INVALID
+    return raw
+
+
+def _bool_cell(column, raw, cells: _Cells):
+    word = raw.lower()
+    if not word or word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    cells.error(
+        column.header, _("'%(value)s' 대신 Y(공개) 또는 N(비공개)를 쓰세요.") % {"value": raw[:20]}
+    )
+    return _INVALID
+
+
+def _department_cell(column, raw, cells: _Cells):
+    if not raw:
+        return None
+    if cells.departments is None:
+        cells.error(column.header, _("기관을 정하지 않은 가져오기에는 담당부서를 쓸 수 없습니다."))
+        return _INVALID
+    if raw not in cells.departments:
+        cells.error(
+            column.header,
+            _("'%(value)s'는 이 기관의 부서가 아닙니다.") % {"value": raw[:60]},
+        )
+        return _INVALID
+    return cells.departments[raw]
+
+
+_CELL_CLEANERS = {
+    "text": _text_cell,
+    "choice": _choice_cell,
+    "facets": _facets_cell,
+    "date": _date_cell,
+    "url": _url_cell,
+    "bool": _bool_cell,
+    "department": _department_cell,
+}
 
 
 def _clean_rules(raw: str, error, header: str):

@@ -22,7 +22,7 @@ from sotong.core import vocab
 from sotong.core.audit import audit_record, diff, snapshot
 from sotong.core.text import clean_text
 from sotong.guide.catalogue import permissions as permissions
-from sotong.guide.eligibility.engine import rule_validate
+from sotong.guide.eligibility.rules import rule_validate
 from sotong.guide.models import (
     EligibilityRule,
     Parameter,

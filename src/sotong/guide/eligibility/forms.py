@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from sotong.guide.eligibility.engine import (
+from sotong.guide.eligibility.answers import (
     EMPLOYMENT_STATUSES,
     HOUSEHOLD_TYPES,
     Answers,

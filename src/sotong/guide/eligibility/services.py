@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sotong.core.audit import audit_record
-from sotong.guide.eligibility.engine import Answers, answers_clean
+from sotong.guide.eligibility.answers import Answers, answers_clean
 from sotong.guide.models import SavedProfile
 
 __all__ = ["profile_delete", "profile_for", "profile_save"]
