@@ -1,6 +1,6 @@
 """Reusable reads of helpers (민원도우미). Fetch-with-permission helpers give the same 404 for a
 missing and a forbidden request. The resident's phone is deferred everywhere: it is read only
-through `services_help.help_phone_view`, which logs the read."""
+through `services.help_phone_view`, which logs the read."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from sotong.guide.models import Service
 from sotong.helpdesk import permissions as perms
 from sotong.helpdesk.models import Helper, HelpRequest
+from sotong.org.models import Staff
+from sotong.petitions.models import Petition
 
 Status = HelpRequest.Status
 OPEN_STATUSES = (Status.REQUESTED, Status.ASSIGNED, Status.IN_PROGRESS)
@@ -41,6 +44,24 @@ def resident_request(user: Any, pk: int) -> HelpRequest:
 
 
 # --- staff -----------------------------------------------------------------------------------
+
+
+def help_service(pk: int) -> Service:
+    """A published service a resident asks help with; 404 for a missing or unpublished one."""
+    return get_object_or_404(Service.objects.select_related("organization"), pk=pk, published=True)
+
+
+def help_petition_for_user(user: Any, pk: int) -> Petition:
+    """One of the resident's own petitions; 404 for anyone else's and a missing one."""
+    if not perms.authenticated(user):
+        raise Http404
+    return get_object_or_404(
+        Petition.objects.select_related("organization").only(
+            "pk", "title", "user_id", "organization"
+        ),
+        pk=pk,
+        user=user,
+    )
 
 
 def case_request(user: Any, pk: int) -> HelpRequest:
@@ -88,6 +109,20 @@ def coordinated_helpers(user: Any) -> QuerySet[Helper]:
     if ids is not None:
         queryset = queryset.filter(organization_id__in=ids)
     return queryset.order_by("-active", "staff__name", "pk")
+
+
+def helper_for_coordinator(user: Any, pk: int) -> Helper:
+    """A helper of an organisation `user` coordinates; 404 for others and a missing one."""
+    return get_object_or_404(coordinated_helpers(user), pk=pk)
+
+
+def staff_without_helper(user: Any) -> QuerySet[Staff]:
+    """Active staff of the organisations `user` coordinates who are not helpers yet."""
+    ids = perms.coordinator_organization_ids(user)
+    queryset = Staff.objects.filter(active=True, helper__isnull=True).select_related("department")
+    if ids is not None:
+        queryset = queryset.filter(organization_id__in=ids)
+    return queryset.order_by("name", "pk")
 
 
 def assignable_helpers(organization_id: int) -> QuerySet[Helper]:

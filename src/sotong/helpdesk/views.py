@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -22,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -30,13 +29,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sotong.core.web import add_service_errors, guarded_page
-from sotong.guide.models import Service
 from sotong.helpdesk import forms as forms
 from sotong.helpdesk import permissions as perms
 from sotong.helpdesk import queries as queries
 from sotong.helpdesk import services as services
 from sotong.helpdesk.models import HelpRequest, HelpSurvey
-from sotong.org.models import Staff
 
 PAGE_SIZE = 20
 
@@ -88,19 +85,9 @@ def help_new(request: HttpRequest) -> HttpResponse:
     service = petition = None
     service_pk, petition_pk = _int(request.GET.get("service")), _int(request.GET.get("petition"))
     if service_pk is not None:
-        service = get_object_or_404(
-            Service.objects.select_related("organization"), pk=service_pk, published=True
-        )
+        service = queries.help_service(service_pk)
     if petition_pk is not None:
-        from sotong.petitions.models import Petition
-
-        petition = get_object_or_404(
-            Petition.objects.select_related("organization").only(
-                "pk", "title", "user_id", "organization"
-            ),
-            pk=petition_pk,
-            user=request.user,
-        )
+        petition = queries.help_petition_for_user(request.user, petition_pk)
     fixed = (service.organization if service else None) or (
         petition.organization if petition else None
     )
@@ -242,14 +229,6 @@ def help_helpers(request: HttpRequest) -> HttpResponse:
     return _render_helpers(request)
 
 
-def _staff_without_helper(user) -> Any:
-    ids = perms.coordinator_organization_ids(user)
-    queryset = Staff.objects.filter(active=True, helper__isnull=True).select_related("department")
-    if ids is not None:
-        queryset = queryset.filter(organization_id__in=ids)
-    return queryset.order_by("name", "pk")
-
-
 def _render_helpers(request: HttpRequest, status: int = 200, **forms_) -> HttpResponse:
     rows = queries.dashboard(request.user)
     edit_forms = []
@@ -267,7 +246,7 @@ def _render_helpers(request: HttpRequest, status: int = 200, **forms_) -> HttpRe
         "rows": rows,
         "edit_forms": edit_forms,
         "create_form": forms_.get("create_form")
-        or forms.HelperCreateForm(staff=_staff_without_helper(request.user)),
+        or forms.HelperCreateForm(staff=queries.staff_without_helper(request.user)),
         "days": queries.DASHBOARD_DAYS,
         "crumbs": [
             (_("민원도우미 배정"), reverse("helpdesk:queue")),
@@ -280,7 +259,7 @@ def _render_helpers(request: HttpRequest, status: int = 200, **forms_) -> HttpRe
 @coordinator_page
 @require_POST
 def help_helper_create(request: HttpRequest) -> HttpResponse:
-    form = forms.HelperCreateForm(request.POST, staff=_staff_without_helper(request.user))
+    form = forms.HelperCreateForm(request.POST, staff=queries.staff_without_helper(request.user))
     if form.is_valid():
         try:
             services.helper_create(actor=request.user, **form.cleaned_data)
@@ -295,7 +274,7 @@ def help_helper_create(request: HttpRequest) -> HttpResponse:
 @coordinator_page
 @require_POST
 def help_helper_update(request: HttpRequest, pk: int) -> HttpResponse:
-    helper = get_object_or_404(queries.coordinated_helpers(request.user), pk=pk)
+    helper = queries.helper_for_coordinator(request.user, pk)
     form = forms.HelperUpdateForm(request.POST, prefix=f"h{helper.pk}")
     if form.is_valid():
         try:
