@@ -113,7 +113,7 @@ def test_one_queued_run_per_process_and_second(
         def enqueue(self):
             queued.append(1)
 
-    monkeypatch.setattr(tasks, "intake", CountingTask())
+    monkeypatch.setattr(services.intake, "intake", CountingTask())
     monkeypatch.setattr(services.intake, "_intake_queued_until", 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         post(client, api_key)

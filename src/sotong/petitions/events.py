@@ -6,7 +6,7 @@ body nor anyone's personal data: the number, the title the petitioner wrote, dat
 SMS texts stay within 90 bytes (one SMS) for an organisation name of up to 10 syllables;
 `tests/petitions/test_petitions_events.py` checks them with the sample context.
 
-Variables of every event: organization, number, title, due, url (see `services._context`);
+Variables of every event: organization, number, title, due, url (see `services._common._context`);
 transferred adds to_organization and reason."""
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ petition_document = DocumentType(
     permitted=_permitted,
     user_written=True,
     queryset=_searchable,
-    # A petition on the fast path is indexed when its receipt is finished (services.py).
+    # A petition on the fast path is indexed when its receipt is finished (services/intake.py).
     index_on_save=lambda petition: not petition.intake_pending,
 )
 

@@ -5,7 +5,9 @@
   blocks the rest. Idempotent: run it as often as you like.
 - `intake` (queue "default"): finishes the receipts of petitions stored on the fast path
   (`services.petition_intake_complete`); queued by `petition_submit(deferred=True)` at most
-  once a second per process, and swept up by the tick as well.
+  once a second per process, and swept up by the tick as well. Defined in `services/intake.py`
+  beside the scheduler that queues it (so the services never import this module) and named
+  here as `tasks.intake`.
 - `tick` (queue "default"): the same as a background task; `manage.py petitions_tick` runs
   it from cron or a service loop. Other periodic steps (retention) are added to `run_tick`."""
 
@@ -19,7 +21,9 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from . import services
 from .models import Petition, Status
+from .services.intake import intake
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +37,6 @@ TICK_STEPS: dict[str, Callable[[datetime], Any]] = {}
 def petitions_close_due(now: datetime | None = None, *, limit: int = BATCH) -> int:
     """Closes answered petitions whose reopen period (board.reopen_days after the answer) has
     passed by `now`. Returns how many were closed."""
-    from . import services
-
     now = now or timezone.now()
     # The reopen period differs per board (answered_at + board.reopen_days <= now): narrow in
     # SQL to rows answered by now, then decide per row.
@@ -65,12 +67,10 @@ def _register_default_steps() -> None:
 
 
 def run_tick(now: datetime | None = None) -> dict[str, Any]:
-    from .services import petitions_intake_pending
-
     now = now or timezone.now()
     _register_default_steps()
     result: dict[str, Any] = {
-        "received": petitions_intake_pending(),
+        "received": services.petitions_intake_pending(),
         "closed": petitions_close_due(now),
     }
     for name, step in TICK_STEPS.items():
@@ -80,14 +80,6 @@ def run_tick(now: datetime | None = None) -> dict[str, Any]:
             logger.exception("petitions tick step failed: %s", name)
             result[name] = "error"
     return result
-
-
-@task(queue_name="default")
-def intake() -> int:
-    """Finishes the receipts of petitions accepted on the fast path (Open311)."""
-    from .services import petitions_intake_pending
-
-    return petitions_intake_pending()
 
 
 @task(queue_name="default")

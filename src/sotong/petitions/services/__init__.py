@@ -9,10 +9,11 @@ missing right is `PermissionDenied`. The petition row is locked (`select_for_upd
 service's own transaction, so two officers pressing the same button cannot both win.
 
 The use cases live in one module per group and are re-exported here (`services.petition_submit`):
-`intake` (submit, and the deferred receipt), `routing` (assign, reassign, transfer), `handling`
-(accept, extend, place publishing), `answers` (draft, approval, 담당전결), `aftercare` (close,
-rate, reopen), `groups`, `contact` (the petitioner's contact data), `configuration` (boards,
-categories, kind policies, retention policy); `_common` holds the shared private helpers."""
+`intake` (submit, and the deferred receipt; `validation` checks a new petition's fields),
+`routing` (assign, reassign, transfer), `handling` (accept, extend, place publishing), `answers`
+(draft, approval, 담당전결), `aftercare` (close, rate, reopen), `groups`, `contact` (the
+petitioner's contact data), `configuration` (boards, categories, kind policies, retention
+policy); `_common` holds the shared private helpers."""
 
 from ._common import MAX_BODY
 from .aftercare import petition_close, petition_rate, petition_reopen, reopen_deadline
