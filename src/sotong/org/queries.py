@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import permissions
 from .models import Department, Dong, Organization, StaffingEntry, Team
@@ -38,6 +39,39 @@ def cities_with_districts() -> list[Organization]:
 def staff_organization(user: User) -> Organization | None:
     """The organisation of the user's active staff post, if any."""
     return Organization.objects.filter(staff__user=user, staff__active=True).first()
+
+
+def picked_organization(
+    code: str,
+    *,
+    user: User | None = None,
+    among: QuerySet[Organization] | None = None,
+    required: bool = True,
+) -> Organization | None:
+    """The organisation a page is about where the person may choose one (a superuser on staff
+    pages, anyone on public statistics), given the `?org=<code>` they sent: the organisation of
+    that code (404 for an unknown one); without a code, the user's own staff organisation, else
+    the first of `among` (default: every organisation) by kind and name — or None when
+    `required` is False (a page that also has a national view). 404 when there is none."""
+    code = (code or "").strip()
+    if code:
+        found = Organization.objects.filter(code=code).first()
+        if found is None:
+            raise Http404(_("그런 기관이 없습니다."))
+        return found
+    if not required:
+        return None
+    own = staff_organization(user) if user is not None and user.is_authenticated else None
+    if own is not None:
+        return own
+    first = (
+        (among if among is not None else Organization.objects.all())
+        .order_by("kind", "name")
+        .first()
+    )
+    if first is None:
+        raise Http404(_("기관이 없습니다."))
+    return first
 
 
 def public_organization(code: str) -> Organization:

@@ -1,0 +1,50 @@
+"""`org.queries.picked_organization`: the one rule of the organisation pickers (`?org=<code>`)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from sotong.org.models import Organization
+from sotong.org.queries import picked_organization
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_code_picks_that_organisation(district, city, officer):
+    assert picked_organization("testcity", user=officer) == city
+    assert picked_organization(" testgu ", user=None) == district
+
+
+def test_an_unknown_code_is_404(district):
+    with pytest.raises(Http404):
+        picked_organization("nowhere")
+
+
+def test_without_a_code_staff_get_their_own(district, city, officer):
+    assert officer.staff.organization == district
+    assert picked_organization("", user=officer) == district
+
+
+def test_without_a_code_others_get_the_first_by_kind_and_name(district, city, resident):
+    assert picked_organization("", user=resident) == city  # the city comes before its districts
+    assert picked_organization("", user=AnonymousUser()) == city
+
+
+def test_among_limits_the_default(district, city, resident):
+    among = Organization.objects.filter(kind=Organization.Kind.DISTRICT)
+    assert picked_organization("", user=resident, among=among) == district
+    assert picked_organization("testcity", user=resident, among=among) == city  # a code is kept
+
+
+def test_not_required_means_none_without_a_code(district, officer):
+    assert picked_organization("", user=officer, required=False) is None
+    assert picked_organization("testgu", user=officer, required=False) == district
+
+
+def test_nothing_to_pick_is_404(db):
+    with pytest.raises(Http404):
+        picked_organization("")
+    with pytest.raises(Http404):
+        picked_organization("", among=Organization.objects.none())
