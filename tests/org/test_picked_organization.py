@@ -48,3 +48,9 @@ def test_nothing_to_pick_is_404(db):
         picked_organization("")
     with pytest.raises(Http404):
         picked_organization("", among=Organization.objects.none())
+
+
+def test_among_may_be_an_ordered_list(district, city, resident):
+    assert picked_organization("", user=resident, among=[district, city]) == district
+    with pytest.raises(Http404):
+        picked_organization("", user=resident, among=[])

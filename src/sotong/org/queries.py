@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,14 +46,15 @@ def picked_organization(
     code: str,
     *,
     user: User | None = None,
-    among: QuerySet[Organization] | None = None,
+    among: QuerySet[Organization] | Sequence[Organization] | None = None,
     required: bool = True,
 ) -> Organization | None:
     """The organisation a page is about where the person may choose one (a superuser on staff
     pages, anyone on public statistics), given the `?org=<code>` they sent: the organisation of
-    that code (404 for an unknown one); without a code, the user's own staff organisation, else
-    the first of `among` (default: every organisation) by kind and name — or None when
-    `required` is False (a page that also has a national view). 404 when there is none."""
+    that code (404 for an unknown one); without a code, the user's own active staff post's
+    organisation, else the first of `among` (a query: by kind and name; a list: as ordered;
+    default every organisation) — or None when `required` is False (a page that also has a
+    national view). 404 when there is none."""
     code = (code or "").strip()
     if code:
         found = Organization.objects.filter(code=code).first()
@@ -61,14 +63,14 @@ def picked_organization(
         return found
     if not required:
         return None
-    own = staff_organization(user) if user is not None and user.is_authenticated else None
-    if own is not None:
-        return own
-    first = (
-        (among if among is not None else Organization.objects.all())
-        .order_by("kind", "name")
-        .first()
-    )
+    staff = permissions.active_staff(user) if user is not None else None
+    if staff is not None:
+        return staff.organization
+    if isinstance(among, Sequence):
+        first = among[0] if among else None
+    else:
+        queryset = among if among is not None else Organization.objects.all()
+        first = queryset.order_by("kind", "name").first()
     if first is None:
         raise Http404(_("기관이 없습니다."))
     return first

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ from sotong.guide.catalogue import rows as catalogue_rows
 from sotong.guide.catalogue.forms_io import CatalogueUploadForm
 from sotong.guide.models import CatalogueImport
 from sotong.org.models import Organization, Staff
+from sotong.org.queries import picked_organization
 
 POLL_SECONDS = 3
 RECENT = 10
@@ -111,8 +112,8 @@ def export(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     if request.user.is_superuser:
-        code = request.GET.get("org", "")
-        organization = get_object_or_404(Organization, code=code) if code else None
+        # A superuser exports one organisation's catalogue, or the national one.
+        organization = picked_organization(request.GET.get("org", ""), required=False)
     else:
         organization = _own_organization(request.user)
     if not permissions_catalogue.can_import(request.user, organization):

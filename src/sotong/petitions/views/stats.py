@@ -26,7 +26,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from sotong.core.privacy.public import public_text
 from sotong.org.models import Department, Organization
+from sotong.org.queries import picked_organization
 
 from .. import permissions, queries, stats
 from ..models import Petition
@@ -134,23 +135,13 @@ def manager_page(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         organization = None
         if permissions.is_superuser(request.user) and permissions.staff_of(request.user) is None:
-            organization = _picked_organization(request)
+            organization = picked_organization(request.GET.get("org", ""))
         scope = stats.dashboard_scope(request.user, organization)
         if scope is None:
             raise PermissionDenied(_("민원 현황판은 팀장 이상 관리자만 볼 수 있습니다."))
         return view(request, scope, *args, **kwargs)
 
     return wrapper
-
-
-def _picked_organization(request: HttpRequest) -> Organization:
-    code = request.GET.get("org", "")
-    if code:
-        return get_object_or_404(Organization, code=code)
-    organization = Organization.objects.order_by("kind", "name").first()
-    if organization is None:
-        raise Http404(_("기관이 없습니다."))
-    return organization
 
 
 def _department_choice(request: HttpRequest, scope: stats.Scope) -> int | None:
@@ -408,15 +399,10 @@ def _public_organization(request: HttpRequest) -> tuple[Organization, list[Organ
         .distinct()
         .order_by("kind", "name")
     )
-    code = request.GET.get("org", "")
-    if code:
-        return get_object_or_404(Organization, code=code), choices
-    staff = permissions.staff_of(request.user)
-    if staff is not None:
-        return staff.organization, choices
-    if not choices:
+    if not choices and not request.GET.get("org"):
         raise Http404(_("민원 통계를 낼 기관이 없습니다."))
-    return choices[0], choices
+    organization = picked_organization(request.GET.get("org", ""), user=request.user, among=choices)
+    return organization, choices
 
 
 def public_stats(request: HttpRequest) -> HttpResponse:
