@@ -228,7 +228,7 @@ def test_english_form_errors_are_english(english):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Enter a valid email address." in html
-    assert "Please check what you entered." in html
+    assert "Please check what you entered" in html
     assert _korean_left(html, []) == []
 
 

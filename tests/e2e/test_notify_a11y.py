@@ -101,8 +101,8 @@ def test_subscribe_page_with_errors_then_by_keyboard(
 
     # Submit empty: the error summary and per-field errors are accessible too.
     page.get_by_role("button", name="구독 신청").click()
-    expect(page.locator(".sotong-form-errors")).to_be_visible()
-    expect(page.locator(".sotong-form-errors")).to_contain_text("받는 방법을 하나 이상 고르세요")
+    expect(page.locator(".sotong-error-summary")).to_be_visible()
+    expect(page.locator(".sotong-error-summary")).to_contain_text("받는 방법을 하나 이상 고르세요")
     _both_sizes(page, assert_accessible)
 
     # Then fill it in by keyboard from the top of the page.
@@ -171,7 +171,7 @@ def test_manage_page(page: Page, assert_accessible, keyboard_reach, dongs, subsc
     _both_sizes(page, assert_accessible)
     page.get_by_label("새 휴대전화 번호").fill("+44 7700 900123")
     page.get_by_role("button", name="저장").click()
-    expect(page.locator(".sotong-form-errors")).to_contain_text("국내 휴대전화 번호만")
+    expect(page.locator(".sotong-error-summary")).to_contain_text("국내 휴대전화 번호만")
     _both_sizes(page, assert_accessible)
     page.get_by_label("새 휴대전화 번호").fill("")
     _tick(page, "일자리")

@@ -130,7 +130,7 @@ def test_compose_count_with_htmx_and_errors(
     # Saving without a title: the error summary links to the field.
     staff_page.locator("#id_title").fill("")
     staff_page.get_by_role("button", name="저장").click()
-    summary = staff_page.locator("#error-summary")
+    summary = staff_page.locator("#form-errors")
     expect(summary).to_be_visible()
     summary.get_by_role("link").first.click()
     expect(staff_page.locator("#id_title")).to_be_focused()

@@ -168,4 +168,4 @@ def test_the_help_request_form_never_fails_on_bad_input(catalogue, resident, for
     # A form with errors comes back with its messages as a 400 (views_help's rule).
     assert response.status_code in (200, 302, 400), response.content[:300]
     if response.status_code == 400:
-        assert "sotong-form-errors" in response.content.decode()  # the form's error summary
+        assert "sotong-error-summary" in response.content.decode()  # the form's error summary

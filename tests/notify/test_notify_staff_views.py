@@ -395,7 +395,7 @@ def test_template_bad_input_is_form_errors(client, staff_login, notify_staff, da
     assert response.status_code == 200
     assert field in response.context["form"].errors, response.context["form"].errors
     body = response.content.decode()
-    assert 'id="error-summary"' in body
+    assert 'id="form-errors"' in body
     assert not Template.objects.exists()
 
 
@@ -507,7 +507,7 @@ def test_compose_bad_input_is_form_errors(
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors, errors
-    assert 'id="error-summary"' in response.content.decode()
+    assert 'id="form-errors"' in response.content.decode()
     assert not Campaign.objects.exists()
 
 
