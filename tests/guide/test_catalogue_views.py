@@ -95,10 +95,10 @@ def test_browse_pages_by_twenty(client, district):
 
 
 def test_browse_free_text_through_search(client, catalogue_rows):
-    from sotong.core.search import index_objects
-    from sotong.guide.catalogue.search import SERVICE_TYPE, register_services
+    from sotong.core.search import index_objects, register
+    from sotong.guide.catalogue.search import SERVICE_TYPE, service_document
 
-    register_services()
+    register(service_document)
     index_objects(SERVICE_TYPE, list(Service.objects.filter(published=True)))
     response = client.get(reverse("services:catalogue"), {"q": "청년 월세"})
     assert [s.name for s in response.context["services"]] == ["청년 월세 지원"]

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core.manifest import manifest_apply
+
 
 class AccountsConfig(AppConfig):
     name = "sotong.accounts"
@@ -8,9 +10,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("계정")
 
     def ready(self) -> None:
-        from sotong.core.privacy.services import register_rotator
-
-        from .services import mfa_secrets_rotate
-
-        # TOTP secrets are encrypted with the field keys: key rotation must cover them too.
-        register_rotator("mfa.Authenticator", mfa_secrets_rotate)
+        manifest_apply(self)

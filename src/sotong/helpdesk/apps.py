@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from sotong.core.manifest import manifest_apply
+
 
 class HelpdeskConfig(AppConfig):
     name = "sotong.helpdesk"
@@ -8,4 +10,4 @@ class HelpdeskConfig(AppConfig):
     verbose_name = _("민원도우미")
 
     def ready(self) -> None:
-        from . import events  # noqa: F401 - the services.help.* notification events
+        manifest_apply(self)

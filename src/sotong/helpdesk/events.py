@@ -1,5 +1,5 @@
-"""The notifications of helpers (민원도우미), registered with `notify` (the lead imports this
-module in ServicesConfig.ready()).
+"""The notifications of helpers (민원도우미): `EVENTS`, registered with `notify` by the app's
+manifest (`manifest.py`), so they exist in web and worker processes alike.
 
 Resident events go by e-mail and KakaoTalk 알림톡 (SMS is the provider's fallback); staff events
 by e-mail. Texts never hold the resident's message nor personal data: the request's number, the
@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from sotong.notify.models import Channel
-from sotong.notify.services import Event, register_event
+from sotong.notify.services import Event
 
 SAMPLE = {
     "organization": "시험구",
@@ -28,34 +28,30 @@ STAFF_CHANNELS = (Channel.EMAIL,)
 
 
 def _resident_event(key: str, label, subject: str, body: str, sms: str, code: str) -> Event:
-    return register_event(
-        Event(
-            key=key,
-            label=str(label),
-            channels=RESIDENT_CHANNELS,
-            templates={
-                Channel.EMAIL: (
-                    subject,
-                    body + "\n\n{{ url }}\n\n이 메일은 발신 전용입니다.",
-                ),
-                Channel.SMS: ("", sms),
-                Channel.KAKAO: ("", f"{subject}\n\n{body}\n\n{{{{ url }}}}"),
-            },
-            sample_context=SAMPLE,
-            kakao_template_code=code,
-        )
+    return Event(
+        key=key,
+        label=str(label),
+        channels=RESIDENT_CHANNELS,
+        templates={
+            Channel.EMAIL: (
+                subject,
+                body + "\n\n{{ url }}\n\n이 메일은 발신 전용입니다.",
+            ),
+            Channel.SMS: ("", sms),
+            Channel.KAKAO: ("", f"{subject}\n\n{body}\n\n{{{{ url }}}}"),
+        },
+        sample_context=SAMPLE,
+        kakao_template_code=code,
     )
 
 
 def _staff_event(key: str, label, subject: str, body: str) -> Event:
-    return register_event(
-        Event(
-            key=key,
-            label=str(label),
-            channels=STAFF_CHANNELS,
-            templates={Channel.EMAIL: (subject, body + "\n\n{{ url }}")},
-            sample_context=SAMPLE,
-        )
+    return Event(
+        key=key,
+        label=str(label),
+        channels=STAFF_CHANNELS,
+        templates={Channel.EMAIL: (subject, body + "\n\n{{ url }}")},
+        sample_context=SAMPLE,
     )
 
 

@@ -26,7 +26,6 @@ from sotong.accounts.validators import normalize_phone
 from sotong.core.audit import audit_record
 from sotong.core.text import clean_text
 from sotong.guide.models import Service
-from sotong.helpdesk import events as events_help  # noqa: F401  (registers the services.help.* events)
 from sotong.helpdesk import permissions as perms
 from sotong.helpdesk.models import HelpContact, Helper, HelpRequest, HelpSurvey
 from sotong.notify.services import notification_send

@@ -189,7 +189,7 @@ _ROTATORS: dict[str, Rotator] = {}
 
 def register_rotator(name: str, rotator: Rotator) -> None:
     """Adds values outside encrypted fields to `privacy_rotate_keys`. `rotator(batch_size=…,
-    dry_run=…)` returns a RotationCount; call this from the app's AppConfig.ready()."""
+    dry_run=…)` returns a RotationCount; list it in the app's manifest (core/manifest.py)."""
     _ROTATORS[name] = rotator
 
 

@@ -1,4 +1,4 @@
-"""Services as a search document type "service" (register with `register_services()` in
+"""Services as a search document type "service" (registered by the app's manifest, see
 `apps.ServicesConfig.ready`, next to the FAQ's).
 
 Only published services are indexed, and every indexed service is public: unpublishing a service
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from sotong.core.search import DocumentType, Visibility, register
+from sotong.core.search import DocumentType, Visibility
 from sotong.guide.models import Service
 
 SERVICE_TYPE = "service"
@@ -46,7 +46,3 @@ service_document = DocumentType(
     visibility=lambda service: Visibility.public(),
     queryset=_published,
 )
-
-
-def register_services() -> None:
-    register(service_document)

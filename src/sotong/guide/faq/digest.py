@@ -1,5 +1,5 @@
 """The service guide's newsletter source: frequent questions added or changed in the period.
-Registered with notify's digest in `ServicesConfig.ready()` (notify does not import services)."""
+Registered with notify's digest by the guide's manifest (notify does not import the guide)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from sotong.notify.digest import (
     MAX_ITEMS_PER_SOURCE,
     DigestItem,
     DigestSource,
-    register_source,
     summary,
 )
 
@@ -52,5 +51,4 @@ def faq_items(organization, since: datetime, until: datetime) -> list[DigestItem
     ]
 
 
-def register_faq_digest() -> None:
-    register_source(DigestSource(key="services.faq", label=_("자주 묻는 질문"), collect=faq_items))
+FAQ_DIGEST = DigestSource(key="services.faq", label=_("자주 묻는 질문"), collect=faq_items)

@@ -1,4 +1,4 @@
-"""The FAQ knowledge base as a search document type (registered in `apps.ServicesConfig.ready`).
+"""The FAQ knowledge base as a search document type (registered by the app's manifest).
 
 Only published entries are indexed and every indexed entry is public; unpublishing an entry
 takes it out of the index (the registry's save hook re-indexes, and an entry outside the
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from sotong.core.search import DocumentType, Visibility, register
+from sotong.core.search import DocumentType, Visibility
 from sotong.guide.models import FaqEntry
 
 FAQ_TYPE = "faq"
@@ -33,7 +33,3 @@ faq_document = DocumentType(
     visibility=lambda entry: Visibility.public(),
     queryset=_published,
 )
-
-
-def register_faq() -> None:
-    register(faq_document)
