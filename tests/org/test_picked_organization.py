@@ -54,3 +54,31 @@ def test_among_may_be_an_ordered_list(district, city, resident):
     assert picked_organization("", user=resident, among=[district, city]) == district
     with pytest.raises(Http404):
         picked_organization("", user=resident, among=[])
+
+
+def _manager(user):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="org", codename="change_department")
+    )
+    return type(user).objects.get(pk=user.pk)  # fresh: permissions are cached per object
+
+
+def test_managed_staff_is_staff_of_an_organisation_the_user_manages(
+    head, officer, other_officer, city, district
+):
+    from sotong.org.queries import managed_staff_or_404
+
+    manager = _manager(head)
+    assert managed_staff_or_404(manager, officer.staff.pk, district) == officer.staff
+    assert managed_staff_or_404(manager, str(other_officer.staff.pk), district).pk == (
+        other_officer.staff.pk
+    )
+    for pk in (None, "", "x", officer.staff.pk + 1000):  # missing or not a number
+        with pytest.raises(Http404):
+            managed_staff_or_404(manager, pk, district)
+    with pytest.raises(Http404):  # not a manager
+        managed_staff_or_404(officer, other_officer.staff.pk, district)
+    with pytest.raises(Http404):  # staff of another organisation than the one asked about
+        managed_staff_or_404(manager, officer.staff.pk, city)

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from sotong.org import permissions as org_permissions
-from sotong.org.models import Organization, Staff
+from sotong.org.models import Organization
+from sotong.org.queries import managed_staff_or_404, picked_organization
 
 from .roles import staff_notify_roles_set, staff_roles
 
@@ -20,12 +21,7 @@ def _organization(request: HttpRequest) -> Organization:
     ids = org_permissions.managed_organization_ids(request.user)
     if ids is None:  # superuser: any organisation, by ?org=<code>
         code = request.GET.get("org") or request.POST.get("org") or ""
-        if code:
-            return get_object_or_404(Organization, code=code)
-        staff = getattr(request.user, "staff", None)
-        if staff is not None:
-            return staff.organization
-        return get_object_or_404(Organization.objects.order_by("name")[:1])
+        return picked_organization(code, user=request.user)
     if not ids:
         raise PermissionDenied(_("기관 관리자만 볼 수 있습니다."))
     return Organization.objects.get(pk=next(iter(ids)))
@@ -35,9 +31,7 @@ def _organization(request: HttpRequest) -> Organization:
 def roles(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
     if request.method == "POST":
-        staff = get_object_or_404(
-            Staff, pk=request.POST.get("staff") or 0, organization=organization
-        )
+        staff = managed_staff_or_404(request.user, request.POST.get("staff"), organization)
         changed = staff_notify_roles_set(
             actor=request.user,
             staff=staff,

@@ -19,8 +19,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.db.models.lookups import GreaterThan
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +29,7 @@ from sotong.core.vocab import Interest, LifeStage, bit
 from sotong.core.web import guarded_page
 from sotong.org import permissions as org_permissions
 from sotong.org.models import Organization
+from sotong.org.queries import picked_organization
 
 from . import forms_staff as forms
 from . import permissions, sms
@@ -48,19 +49,10 @@ staff_page = guarded_page(
 
 def _organization(request: HttpRequest) -> Organization:
     """The organisation whose pages these are: the staff member's own. A superuser without a
-    staff post picks one with `?org=<code>` (the first by name otherwise)."""
+    staff post picks one with `?org=<code>` (`org.queries.picked_organization`)."""
     ids = permissions.managed_organization_ids(request.user)
     if ids is None:
-        code = request.GET.get("org", "")
-        staff = getattr(request.user, "staff", None)
-        if code:
-            return get_object_or_404(Organization, code=code)
-        if staff is not None:
-            return staff.organization
-        organization = Organization.objects.order_by("name").first()
-        if organization is None:
-            raise Http404(_("기관이 없습니다."))
-        return organization
+        return picked_organization(request.GET.get("org", ""), user=request.user)
     if not ids:
         raise PermissionDenied(_("알림 담당자만 볼 수 있습니다."))
     return Organization.objects.get(pk=next(iter(ids)))

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import permissions
-from .models import Department, Dong, Organization, StaffingEntry, Team
+from .models import Department, Dong, Organization, Staff, StaffingEntry, Team
 
 if TYPE_CHECKING:
     from sotong.accounts.models import User
@@ -259,3 +259,18 @@ def managed_department_or_404(user: User, pk: int) -> Department:
     if department is None or not permissions.can_manage_department(user, department):
         raise Http404
     return department
+
+
+def managed_staff_or_404(user: User, pk: int | str | None, organization: Organization) -> Staff:
+    """A staff member of `organization` whose posts `user` manages; the same 404 for one who does
+    not exist, works elsewhere, or whose organisation `user` does not manage."""
+    try:
+        pk = int(pk or 0)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not permissions.can_manage_organization(user, organization):
+        raise Http404
+    staff = Staff.objects.filter(pk=pk, organization=organization).first()
+    if staff is None:
+        raise Http404
+    return staff
