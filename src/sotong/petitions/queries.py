@@ -15,8 +15,10 @@ from django.db.models import (
     CharField,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -30,7 +32,16 @@ from sotong.core.privacy.public import PublicPlace, public_place, public_text
 
 from . import permissions
 from .deadlines import AT_RISK_REMAINING, closed_days, elapsed_fraction
-from .models import OPEN_STATUSES, PUBLIC_STAGES, Petition, PetitionEvent, Status
+from .models import (
+    OPEN_STATUSES,
+    PUBLIC_STAGES,
+    Attachment,
+    Board,
+    Petition,
+    PetitionEvent,
+    PetitionGroup,
+    Status,
+)
 
 ON_TIME = "on_time"
 AT_RISK = "at_risk"
@@ -82,6 +93,61 @@ def handled_petition_for_user(user: Any, pk: int | str) -> Petition:
     if not permissions.can_handle(user, petition):
         raise Http404
     return petition
+
+
+def petition_by_token(token: str) -> Petition:
+    """The petition whose petitioner holds `token` (the anonymous petitioner's link); 404 for
+    a wrong one."""
+    if not token or len(token) > 60:
+        raise Http404
+    petition = (
+        Petition.objects.select_related("organization", "board", "category", "department")
+        .filter(token=token)
+        .first()
+    )
+    if petition is None:
+        raise Http404
+    return petition
+
+
+def handled_attachment_for_user(user: Any, pk: int | str, attachment_pk: int) -> Attachment:
+    """A file of a petition `user` handles; the same 404 for a missing petition or file, one of
+    another petition, and one of a petition `user` may not open."""
+    petition = handled_petition_for_user(user, pk)
+    item = Attachment.objects.select_related("file").filter(pk=attachment_pk, petition=petition)
+    found = item.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def handled_groups(user: Any) -> QuerySet[PetitionGroup]:
+    """Groups holding at least one petition `user` may open (the staff inbox's rule)."""
+    handled = Petition.objects.filter(group=OuterRef("pk")).filter(permissions.handled_filter(user))
+    return PetitionGroup.objects.filter(Exists(handled))
+
+
+def group_for_user(user: Any, pk: int) -> PetitionGroup:
+    """The group if it holds a petition `user` may open and `user` works for its organisation;
+    the same 404 for a missing and a foreign one."""
+    group = handled_groups(user).select_related("organization").filter(pk=pk).first()
+    if group is None or not (
+        permissions.is_superuser(user) or permissions.staff_of(user, group.organization_id)
+    ):
+        raise Http404
+    return group
+
+
+def intake_board(org_code: str, board_code: str) -> Board:
+    """The active board of the intake form's address; 404 for a missing or closed one."""
+    board = (
+        Board.objects.select_related("organization")
+        .filter(organization__code=org_code, code=board_code, active=True)
+        .first()
+    )
+    if board is None:
+        raise Http404
+    return board
 
 
 def visible_petitions(user: Any) -> QuerySet[Petition]:

@@ -10,7 +10,7 @@ import datetime
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -106,20 +106,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _by_token(token: str) -> Petition:
-    if not token or len(token) > 60:
-        raise Http404
-    return get_object_or_404(
-        Petition.objects.select_related("organization", "board", "category", "department"),
-        token=token,
-    )
-
-
 @never_cache
 @require_safe
 def detail_by_token(request: HttpRequest, token: str) -> HttpResponse:
     """The petitioner without an account follows their petition (public or private) here."""
-    petition = _by_token(token)
+    petition = queries.petition_by_token(token)
     context = _detail_context(request, petition, owner=True, token=token)
     response = render(request, "petitions/public/detail.html", context)
     # The token is a key: never sent on to other sites in a Referer.
@@ -161,7 +152,7 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespons
 
 @require_safe
 def token_attachment(request: HttpRequest, token: str, attachment_id: int) -> HttpResponse:
-    return _attachment_response(_by_token(token), attachment_id, owner=True)
+    return _attachment_response(queries.petition_by_token(token), attachment_id, owner=True)
 
 
 urlpatterns = [

@@ -15,9 +15,9 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from sotong.core.web import add_service_errors
 
 from .. import permissions, queries, services
 from ..forms import staff as forms
-from ..models import OPEN_STATUSES, Petition, PetitionGroup
+from ..models import OPEN_STATUSES, Petition
 from .staff import (
     PAGE_SIZE,
     _candidates,
@@ -63,30 +63,11 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_case(request, petition, status=400, group_form=form)
 
 
-def _handled_groups(request: HttpRequest):
-    """Groups holding at least one petition the user may open."""
-    handled = Petition.objects.filter(group=OuterRef("pk")).filter(
-        permissions.handled_filter(request.user)
-    )
-    return PetitionGroup.objects.filter(Exists(handled))
-
-
-def _group(request: HttpRequest, pk: int) -> PetitionGroup:
-    """The group if it holds a petition the user may open; 404 alike for missing and foreign."""
-    group = get_object_or_404(_handled_groups(request).select_related("organization"), pk=pk)
-    if not (
-        permissions.is_superuser(request.user)
-        or permissions.staff_of(request.user, group.organization_id)
-    ):
-        raise Http404
-    return group
-
-
 @staff_page
 def group_list(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
     groups = (
-        _handled_groups(request)
+        queries.handled_groups(request.user)
         .filter(organization=organization)
         .select_related("category")
         .annotate(
@@ -186,7 +167,7 @@ def _group_checklist(petitions: list[Petition]) -> list[str]:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group(request, pk)
+    group = queries.group_for_user(request.user, pk)
     now = timezone.now()
     members = list(
         queries.with_light(

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,7 +20,7 @@ from sotong.core.search_page import clean_query
 from sotong.core.web import add_service_errors
 from sotong.org.models import Organization
 
-from .. import confirm, permissions
+from .. import confirm, permissions, queries
 from ..deadlines import DEFAULT_PERIODS
 from ..forms.public import PetitionForm
 from ..models import Board, Kind, KindPolicy, Petition, Policy
@@ -103,15 +103,6 @@ def board_index(request: HttpRequest) -> HttpResponse:
 # --- the intake form ------------------------------------------------------------------------
 
 
-def _board_or_404(org_code: str, board_code: str) -> Board:
-    return get_object_or_404(
-        Board.objects.select_related("organization"),
-        organization__code=org_code,
-        code=board_code,
-        active=True,
-    )
-
-
 def _similar_hits(user, q: str, *, organization=None) -> dict:
     """Answered public petitions and FAQ entries like `q` (core search), for the form."""
     from sotong.core import search as index
@@ -173,7 +164,7 @@ def _submit(request: HttpRequest, *, actor, board: Board, arguments: dict, **mor
 @never_cache
 @require_http_methods(["GET", "POST"])
 def petition_new(request: HttpRequest, org_code: str, board_code: str) -> HttpResponse:
-    board = _board_or_404(org_code, board_code)
+    board = queries.intake_board(org_code, board_code)
     if not permissions.can_post(request.user, board):
         if board.posting == Board.Posting.MEMBERS and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

@@ -23,7 +23,7 @@ from .. import permissions, queries
 from ..forms.public import RatingForm, ReopenForm
 from ..models import Petition
 from .common import PER_PAGE, _petitions_services, _remember_receipt
-from .detail import _by_token, _detail_context
+from .detail import _detail_context
 
 
 def _own_petition(request: HttpRequest, pk: int) -> Petition:
@@ -47,7 +47,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def rate_by_token(request: HttpRequest, token: str) -> HttpResponse:
-    return _rate(request, _by_token(token), token=token)
+    return _rate(request, queries.petition_by_token(token), token=token)
 
 
 @login_required
@@ -58,7 +58,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def reopen_by_token(request: HttpRequest, token: str) -> HttpResponse:
-    return _reopen(request, _by_token(token), token=token)
+    return _reopen(request, queries.petition_by_token(token), token=token)
 
 
 def _actor(request: HttpRequest):

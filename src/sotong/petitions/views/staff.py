@@ -21,8 +21,8 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sotong.core.privacy.public import public_text
 from sotong.core.web import add_service_errors, guarded_page
 from sotong.org.models import Organization
+from sotong.org.queries import picked_organization
 
 from .. import duplicates, permissions, queries, routing, services, stats
 from ..forms import staff as forms
@@ -76,17 +77,12 @@ staff_page = guarded_page(_staff_or_superuser, gettext_lazy("민원 담당 직�
 
 def _organization(request: HttpRequest) -> Organization:
     """The staff member's organisation. A superuser without a staff post picks one with
-    `?org=<code>` (the first by name otherwise)."""
+    `?org=<code>` (`org.queries.picked_organization`)."""
     staff = permissions.staff_of(request.user)
     if staff is not None:
         return staff.organization
-    code = request.GET.get("org", "")
-    if code:
-        return get_object_or_404(Organization, code=code)
-    organization = Organization.objects.order_by("name").first()
-    if organization is None:
-        raise Http404(_("기관이 없습니다."))
-    return organization
+    # Only a superuser without a staff post picks: staff always see their own organisation.
+    return picked_organization(request.GET.get("org", ""))
 
 
 def _answer(petition: Petition) -> Answer | None:
@@ -522,11 +518,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     from sotong.core.files import file_response
 
-    petition = queries.handled_petition_for_user(request.user, pk)
-    item = get_object_or_404(
-        Attachment.objects.select_related("file"), pk=attachment_pk, petition=petition
-    )
-    return file_response(item.file)
+    return file_response(queries.handled_attachment_for_user(request.user, pk, attachment_pk).file)
 
 
 urlpatterns = [
