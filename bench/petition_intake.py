@@ -60,6 +60,9 @@ BASELINE_PATH = "/bench/baseline"
 REQUEST_TIMEOUT = 60.0
 WRK = "wrk"
 SERVER_START_TIMEOUT = 90.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+SETTLE_WINDOW = 0.5  # seconds
+SETTLED_CORES = 0.1
 PLACES = ("을지로", "퇴계로", "충무로", "명동길", "다산로", "청계천로", "소공로", "세종대로")
 PROBLEMS = (
     "가로등이 사흘째 꺼져 있어 밤길이 어둡습니다.",
@@ -188,6 +191,42 @@ def wait_for_server(port: int, server: subprocess.Popen, var_dir: Path) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit(f"gunicorn did not answer in time:\n{tail(var_dir / 'gunicorn.log')}")
+
+
+def _session_cpu_seconds(session: int) -> float | None:
+    """CPU seconds used so far by the processes of a session (a server and its workers), from
+    /proc; None where there is no /proc."""
+    total, seen = 0.0, False
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[3]) == session:  # fields[3] is the session id (stat field 6)
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            seen = True
+    return total if seen else None
+
+
+def wait_until_settled(server: subprocess.Popen) -> None:
+    """Until the server's processes use under a tenth of a core for half a second: each worker
+    loads the Korean analyser as it starts (gunicorn.conf.py, seconds of CPU), which must not
+    fall into a measured phase — the first phases met it before, the bare one too."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    before = _session_cpu_seconds(server.pid)
+    while before is not None and time.monotonic() < deadline:
+        time.sleep(SETTLE_WINDOW)
+        after = _session_cpu_seconds(server.pid)
+        if after is None or after - before < SETTLE_WINDOW * SETTLED_CORES:
+            return
+        before = after
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -365,6 +404,8 @@ def measure(args, api_key: str, var_dir: Path, warmup: float) -> dict[str, tuple
             )
         for port, directory, server in servers.values():
             wait_for_server(port, server, directory)
+        for _port, _directory, server in servers.values():
+            wait_until_settled(server)
         phases = [("bare", True, BASELINE_PATH), ("baseline", False, BASELINE_PATH)]
         phases.append(("open311", False, INTAKE_PATH))
         results: dict[str, list] = {name: [] for name, _bare, _path in phases}
