@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+
+from .types import Actor
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 def is_active_staff(user) -> bool:
@@ -26,7 +33,7 @@ def needs_second_factor(user) -> bool:
     return bool(user.is_staff or user.is_superuser or is_active_staff(user))
 
 
-def can_edit_profile(actor, user) -> bool:
+def can_edit_profile(actor: Actor, user: User) -> bool:
     """A resident edits only their own profile; staff see contact data only through
     `sotong.core.privacy`'s logged reads, never through this path."""
     return bool(
@@ -34,7 +41,7 @@ def can_edit_profile(actor, user) -> bool:
     )
 
 
-def can_delete_account(actor, user) -> bool:
+def can_delete_account(actor: Actor, user: User) -> bool:
     """Only the owner deletes an account, and staff accounts are closed by their organisation
     (an `org.Staff` row keeps pointing at them), not by the member of staff."""
     return can_edit_profile(actor, user) and not is_active_staff(user) and not user.is_staff

@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sotong.accounts.types import Actor
 from sotong.accounts.validators import normalize_phone
 from sotong.core.audit import audit_record
 from sotong.core.text import clean_text
@@ -60,7 +61,7 @@ CAPACITY_MAX = 100
 # --- small helpers ---------------------------------------------------------------------------
 
 
-def _actor(actor: Any) -> Any:
+def _actor(actor: Actor) -> Actor:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -73,7 +74,7 @@ def _state(request: HelpRequest) -> dict[str, Any]:
     }
 
 
-def _audit(actor: Any, verb: str, obj: Any, organization: Any, **kwargs: Any) -> None:
+def _audit(actor: Actor, verb: str, obj: Any, organization: Any, **kwargs: Any) -> None:
     audit_record(
         actor=_actor(actor),
         action=f"services.help.{verb}",

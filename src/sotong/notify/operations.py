@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from sotong.accounts.types import Actor
 from sotong.core.audit import audit_record
 
 from .addresses import email_hash, phone_hash
@@ -34,14 +35,14 @@ def delivery_paused() -> bool:
     return DeliveryControl.objects.filter(pk=1, paused=True).exists()
 
 
-def _require_operator(actor) -> None:
+def _require_operator(actor: Actor) -> None:
     # Operators act from the command line (actor None); on the web only a superuser may.
     if actor is not None and not getattr(actor, "is_superuser", False):
         raise PermissionDenied("only an operator may pause or resume delivery")
 
 
 @transaction.atomic
-def _switch(*, actor, paused: bool, reason: str) -> DeliveryControl:
+def _switch(*, actor: Actor, paused: bool, reason: str) -> DeliveryControl:
     _require_operator(actor)
     row, _ = DeliveryControl.objects.select_for_update().get_or_create(pk=1)
     before = {"paused": row.paused, "reason": row.reason}
@@ -60,13 +61,13 @@ def _switch(*, actor, paused: bool, reason: str) -> DeliveryControl:
     return row
 
 
-def delivery_pause(*, actor, reason: str) -> DeliveryControl:
+def delivery_pause(*, actor: Actor, reason: str) -> DeliveryControl:
     """Hold every delivery until `delivery_resume`. Idempotent (a second pause is recorded too,
     with its reason)."""
     return _switch(actor=actor, paused=True, reason=reason)
 
 
-def delivery_resume(*, actor, reason: str = "") -> DeliveryControl:
+def delivery_resume(*, actor: Actor, reason: str = "") -> DeliveryControl:
     """Let deliveries go again; workers are woken for what waited."""
     row = _switch(actor=actor, paused=False, reason=reason)
     from .pipeline import wake_workers

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 
+from sotong.accounts.types import Actor
 from sotong.org.models import Position, Staff
 from sotong.org.permissions import active_staff, can_manage_organization, holds_permission_in
 
@@ -253,7 +254,7 @@ def handled_filter(user: Any) -> Q:
     return Q(organization_id=staff.organization_id) & mine
 
 
-def can_manage_open311_keys(actor: Any, organization: Organization) -> bool:
+def can_manage_open311_keys(actor: Actor, organization: Organization) -> bool:
     """The system (None: the management command), superusers, and the organisation's managers
     (those who may change its boards and categories)."""
     if actor is None:

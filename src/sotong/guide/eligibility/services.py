@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sotong.accounts.types import Actor
 from sotong.core.audit import audit_record
 from sotong.guide.eligibility.answers import Answers, answers_clean
 from sotong.guide.models import SavedProfile
@@ -20,7 +21,7 @@ from sotong.guide.models import SavedProfile
 __all__ = ["profile_delete", "profile_for", "profile_save"]
 
 
-def _check_actor(actor: Any) -> None:
+def _check_actor(actor: Actor) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDenied(_("로그인한 주민만 맞춤 안내 정보를 저장할 수 있습니다."))
 
@@ -34,7 +35,7 @@ def profile_for(user: Any) -> SavedProfile | None:
 
 @transaction.atomic
 def profile_save(
-    *, actor: Any, answers: Answers | Mapping[str, Any], notify_on_match: bool
+    *, actor: Actor, answers: Answers | Mapping[str, Any], notify_on_match: bool
 ) -> SavedProfile:
     """Save (or replace) the actor's own answers. `answers` are checked `Answers` or raw answers
     (checked here: ValidationError per field). The date of the questionnaire is not kept."""
@@ -60,7 +61,7 @@ def profile_save(
 
 
 @transaction.atomic
-def profile_delete(*, actor: Any) -> bool:
+def profile_delete(*, actor: Actor) -> bool:
     """Delete the actor's saved answers. False when there were none."""
     _check_actor(actor)
     profile = SavedProfile.objects.select_for_update().filter(user=actor).first()

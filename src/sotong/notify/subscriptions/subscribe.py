@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sotong.accounts.types import Actor
+
 from ..addresses import email_hash, phone_hash
 from ..models import (
     Channel,
@@ -92,7 +94,7 @@ def _merge_into(keeper: Subscriber, other: Subscriber) -> None:
 @transaction.atomic
 def subscriber_subscribe(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization | None,
     email: str = "",
     phone: str = "",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from sotong.accounts.types import Actor
 from sotong.core.vocab import Interest, LifeStage, TargetGroup, from_mask
 
 from ..addresses import email_hash, phone_hash
@@ -56,7 +55,7 @@ _UPDATABLE = {
 }
 
 
-def _check_may_change(actor: Any, subscriber: Subscriber) -> None:
+def _check_may_change(actor: Actor, subscriber: Subscriber) -> None:
     """None / anonymous: the caller proved access with a signed link. An account may change only
     its own subscription (or any in an organisation whose campaigns it manages)."""
     if not _authenticated(actor) or subscriber.user_id in (None, actor.pk):
@@ -94,7 +93,7 @@ def _replace_address(subscriber: Subscriber, field: str, value: str, errors: dic
 
 
 @transaction.atomic
-def subscriber_update(*, actor: Any, subscriber: Subscriber, source: str = "web", **changes):
+def subscriber_update(*, actor: Actor, subscriber: Subscriber, source: str = "web", **changes):
     """Changes preferences (any of `_UPDATABLE`; values as for `subscriber_subscribe`). A new
     e-mail or phone must be confirmed again (a link or code is sent); "" removes an address no
     chosen channel needs. Channel and promotional-consent changes are recorded as consents."""

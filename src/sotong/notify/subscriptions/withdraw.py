@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from sotong.accounts.types import Actor
 
 from ..addresses import normalize_phone, phone_hash
 from ..models import (
@@ -80,7 +80,7 @@ def _unsubscribe(subscriber: Subscriber, source: str) -> None:
 
 @transaction.atomic
 def subscriber_withdraw(
-    *, actor: Any, subscriber: Subscriber, channel: str | None = None, source: str
+    *, actor: Actor, subscriber: Subscriber, channel: str | None = None, source: str
 ) -> Subscriber:
     """Withdraws one channel, or (channel None) the whole subscription → UNSUBSCRIBED. Queued
     deliveries for what was withdrawn are cancelled. Withdrawing twice is harmless."""

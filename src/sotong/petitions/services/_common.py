@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sotong.accounts.types import Actor
 from sotong.core.audit import audit_record
 from sotong.core.privacy import find_personal_data, mask_value
 from sotong.core.privacy.public import public_text
@@ -115,7 +116,7 @@ def _require_status(petition: Petition, allowed: Iterable[str], message: str) ->
         raise ValidationError({"status": message})
 
 
-def _staff(actor: Any, petition: Petition) -> Staff:
+def _staff(actor: Actor, petition: Petition) -> Staff:
     staff = permissions.staff_of(actor, petition.organization_id)
     if staff is None:
         raise ValidationError(_("이 기관의 직원만 할 수 있는 일입니다."))
@@ -125,7 +126,7 @@ def _staff(actor: Any, petition: Petition) -> Staff:
 def _event(
     petition: Petition,
     stage: str,
-    actor: Any,
+    actor: Actor,
     *,
     note: str = "",
     internal_note: str = "",
@@ -159,7 +160,7 @@ def _state(petition: Petition) -> dict[str, Any]:
 
 
 def _audit(
-    actor: Any,
+    actor: Actor,
     action: str,
     petition: Petition,
     *,

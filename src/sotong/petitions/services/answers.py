@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sotong.accounts.types import Actor
 from sotong.org.models import Position, Staff
 
 from .. import permissions
@@ -196,7 +197,7 @@ def answer_submit(*, actor: User, petition: Petition, checklist: Sequence[str]) 
     return answer
 
 
-def _send_answer(petition: Petition, answer: Answer, actor: Any, *, stage: str) -> None:
+def _send_answer(petition: Petition, answer: Answer, actor: Actor, *, stage: str) -> None:
     now = _common._now()
     answer.state = Answer.State.APPROVED
     answer.decided_at = now

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from sotong.accounts.types import Actor
 from sotong.core.privacy import find_personal_data
 from sotong.org.models import Department, Staff
 
@@ -59,7 +60,7 @@ def _tokens(title: str, body: str) -> str:
         return ""
 
 
-def _attach(petition: Petition, actor: Any, attachments: Iterable[Any], *, staff: bool) -> None:
+def _attach(petition: Petition, actor: Actor, attachments: Iterable[Any], *, staff: bool) -> None:
     from sotong.core.files.models import StoredFile
 
     for item in attachments:
@@ -80,7 +81,7 @@ def _attach(petition: Petition, actor: Any, attachments: Iterable[Any], *, staff
 
 def _create(
     *,
-    actor: Any,
+    actor: Actor,
     board: Board,
     kind: str,
     data: dict[str, Any],
@@ -149,7 +150,7 @@ def _create(
 
 
 def _receive(
-    petition: Petition, actor: Any, *, note: str = "", department: Department | None = None
+    petition: Petition, actor: Actor, *, note: str = "", department: Department | None = None
 ) -> None:
     """The receipt on the timeline, and the assignment to the receiving department when the
     board (or the caller) names one."""
@@ -253,7 +254,7 @@ def petition_submit(
     return _store_deferred(fields) if deferred else _store(fields)
 
 
-def _check_can_post(actor: Any, board: Board, channel: str) -> None:
+def _check_can_post(actor: Actor, board: Board, channel: str) -> None:
     """Refuses a petitioner who may not post on `board` in `channel`, saying why."""
     if permissions.can_post(actor, board, channel=channel):
         return
@@ -267,7 +268,7 @@ def _check_can_post(actor: Any, board: Board, channel: str) -> None:
 
 
 def _submitter(
-    actor: Any, board: Board, channel: str, entered_by: Staff | None
+    actor: Actor, board: Board, channel: str, entered_by: Staff | None
 ) -> tuple[Staff | None, Any]:
     """(entered_by, user): the intake staff member for a staff channel (the petition then has
     no account), else the resident's account when one is signed in."""
@@ -330,7 +331,7 @@ def _replayed(idempotency_key: str | None) -> Petition:
     return existing
 
 
-def _audit_submit(actor: Any, petition: Petition) -> None:
+def _audit_submit(actor: Actor, petition: Petition) -> None:
     _audit(
         actor,
         "petitions.petition.submit",

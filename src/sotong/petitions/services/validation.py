@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from sotong.accounts.types import Actor
 from sotong.core.text import clean_text
 
 from .. import permissions
@@ -46,7 +47,7 @@ def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
 
 def _validate_new(
     *,
-    actor: Any,
+    actor: Actor,
     board: Board,
     kind: str,
     title: Any,
@@ -151,7 +152,7 @@ def _check_place(
 def _check_contact(
     errors: dict[str, list[str]],
     *,
-    actor: Any,
+    actor: Actor,
     channel: str,
     petitioner_name: Any,
     contact_email: Any,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from sotong.accounts.types import Actor
 from sotong.core.search_page import clean_query
 from sotong.core.web import add_service_errors
 from sotong.org.models import Organization
@@ -155,7 +156,9 @@ def _form_context(request, board: Board, form: PetitionForm, **extra) -> dict:
     }
 
 
-def _submit(request: HttpRequest, *, actor, board: Board, arguments: dict, **more) -> Petition:
+def _submit(
+    request: HttpRequest, *, actor: Actor, board: Board, arguments: dict, **more
+) -> Petition:
     return _petitions_services().petition_submit(
         actor=actor, board=board, channel="web", consent=True, **arguments, **more
     )
