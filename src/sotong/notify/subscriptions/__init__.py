@@ -4,7 +4,8 @@ for notifications, confirms each address (double opt-in), changes preferences an
 - One subscriber per person per organisation: a new request that names an address (or account)
   already on the organisation's list *merges* into that row instead of creating a second one.
 - An address counts only once confirmed: e-mail by a signed link (3 days), a phone by a 6-digit
-  code sent by SMS (10 minutes, 5 tries; only a keyed hash of the code is stored). A resident
+  code sent by SMS (10 minutes, 5 tries; only a keyed hash of the code is stored) — the rule of
+  `notify.confirmation`, which petitions' anonymous contact confirmation shares. A resident
   whose account e-mail is verified gets that address confirmed at once. The subscription is
   PENDING until one chosen channel has a confirmed address, then ACTIVE.
 - Every consent and withdrawal is a `Consent` row (what, channel, granted, source, when).
@@ -20,15 +21,9 @@ One module per use case: `subscribe`, `confirm` (links, codes, resend), `update`
 `tokens` (signed manage/unsubscribe links); `common` holds the shared helpers and validation.
 Callers use `subscriptions.<function>` from here."""
 
-from .common import (
-    CODE_MINUTES,
-    CODE_TRIES,
-    EMAIL_CONFIRM_DAYS,
-    PHONE_CHANNELS,
-    RESEND_PER_HOUR,
-    RESEND_SECONDS,
-    pending_channels,
-)
+from ..confirmation import CODE_MINUTES, CODE_TRIES, RESEND_SECONDS
+from ..confirmation import SENDS_PER_HOUR as RESEND_PER_HOUR
+from .common import EMAIL_CONFIRM_DAYS, PHONE_CHANNELS, pending_channels
 from .confirm import (
     subscriber_confirm,
     subscriber_confirm_email_token,

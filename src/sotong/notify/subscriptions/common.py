@@ -3,12 +3,10 @@ cancelling queued deliveries, the audit row) and the validation of preferences a
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterable
 from datetime import time
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,19 +30,17 @@ if TYPE_CHECKING:
     from sotong.org.models import Dong, Organization
 
 
+# The code's lifetime and tries and the resend limits are the one rule of `notify.confirmation`.
 EMAIL_CONFIRM_DAYS = 3
-CODE_MINUTES = 10
-CODE_TRIES = 5
-# A new code or link for the same address at most this often, and at most RESEND_PER_HOUR an
-# hour: a form that can make us send texts must not become a way to flood someone's phone.
-RESEND_SECONDS = 60
-RESEND_PER_HOUR = 5
 
 PHONE_CHANNELS = (Channel.SMS, Channel.KAKAO)
 _PHONE_BITS = CHANNEL_BITS[Channel.SMS] | CHANNEL_BITS[Channel.KAKAO]
 _EMAIL_BIT = CHANNEL_BITS[Channel.EMAIL]
 
 _SALT_CONFIRM_EMAIL = "sotong.notify.confirm_email"
+# The purpose in the keyed hash of codes and link nonces: never change it, or every code and link
+# sent before no longer verifies.
+_CODE_PURPOSE = "notify.code"
 _TOKEN_SALTS = {"manage": "sotong.notify.manage", "unsubscribe": "sotong.notify.unsubscribe"}
 
 
@@ -57,14 +53,6 @@ def _now():
 
 def _authenticated(actor: Any) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False))
-
-
-def _code_hash(confirmation_key: str, code: str) -> str:
-    # Keyed: a leaked table must not be brute-forced over the million possible codes.
-    key = settings.FIELD_LOOKUP_KEY.encode("utf-8")
-    return hmac.new(
-        key, f"notify.code\x00{confirmation_key}\x00{code}".encode(), "sha256"
-    ).hexdigest()
 
 
 def _members(choices, values: Iterable[str], field: str, message) -> int:

@@ -3,19 +3,34 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
-import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..confirmation import (
+    CODE_MINUTES,
+    CODE_TRIES,
+    TOO_SOON,
+    LinkExpired,
+    LinkInvalid,
+    code_check,
+    code_hash,
+    code_matches,
+    code_missing_error,
+    code_new,
+    code_typed,
+    link_invalid_error,
+    link_payload,
+    link_token,
+    resend_error,
+    resend_refusal,
+)
 from ..models import (
     CHANNEL_BITS,
     Channel,
@@ -26,17 +41,13 @@ from ..models import (
 )
 from ..transactional import Address, Event, notification_send, register_event
 from .common import (
+    _CODE_PURPOSE,
     _EMAIL_BIT,
     _SALT_CONFIRM_EMAIL,
-    CODE_MINUTES,
-    CODE_TRIES,
     EMAIL_CONFIRM_DAYS,
     PHONE_CHANNELS,
-    RESEND_PER_HOUR,
-    RESEND_SECONDS,
     _activate_if_usable,
     _audit,
-    _code_hash,
     _consent,
     _now,
     _record_conversion,
@@ -90,11 +101,10 @@ register_event(
 # --- confirmation messages ------------------------------------------------------------------
 
 
-def _recently_sent(subscriber: Subscriber, channel: str) -> bool:
-    since = _now() - timedelta(seconds=RESEND_SECONDS)
-    return Confirmation.objects.filter(
-        subscriber=subscriber, channel=channel, created_at__gte=since
-    ).exists()
+def _last_sent(subscriber: Subscriber, channel: str):
+    return Confirmation.objects.filter(subscriber=subscriber, channel=channel).aggregate(
+        last=Max("created_at")
+    )["last"]
 
 
 def _sent_last_hour(subscriber: Subscriber, channel: str) -> int:
@@ -111,9 +121,18 @@ def _sent_last_hour(subscriber: Subscriber, channel: str) -> int:
 
 def _throttled(subscriber: Subscriber, channel: str) -> bool:
     return (
-        _recently_sent(subscriber, channel)
-        or _sent_last_hour(subscriber, channel) >= RESEND_PER_HOUR
+        resend_refusal(
+            last_sent=_last_sent(subscriber, channel),
+            now=_now(),
+            earlier_sends=lambda: _sent_last_hour(subscriber, channel),
+        )
+        is not None
     )
+
+
+def _throttled_error() -> ValidationError:
+    # Notify has always given the "just sent" answer for the hourly limit too.
+    return resend_error(TOO_SOON)
 
 
 def _close_open_confirmations(subscriber: Subscriber, channel: str) -> None:
@@ -133,9 +152,9 @@ def _send_email_link(subscriber: Subscriber) -> None:
         created_at=now,
         expires_at=now + timedelta(days=EMAIL_CONFIRM_DAYS),
     )
-    confirmation.code_hash = _code_hash(f"e{confirmation.pk}", nonce)
+    confirmation.code_hash = code_hash(_CODE_PURPOSE, f"e{confirmation.pk}", nonce)
     confirmation.save(update_fields=["code_hash"])
-    token = signing.dumps({"c": confirmation.pk, "n": nonce}, salt=_SALT_CONFIRM_EMAIL)
+    token = link_token({"c": confirmation.pk, "n": nonce}, salt=_SALT_CONFIRM_EMAIL)
     path = reverse("notify:confirm_email", args=[token])
     notification_send(
         event="notify.confirm_email",
@@ -151,7 +170,7 @@ def _send_email_link(subscriber: Subscriber) -> None:
 
 
 def _send_sms_code(subscriber: Subscriber) -> None:
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = code_new()
     now = _now()
     _close_open_confirmations(subscriber, Channel.SMS)
     confirmation = Confirmation.objects.create(
@@ -161,7 +180,7 @@ def _send_sms_code(subscriber: Subscriber) -> None:
         created_at=now,
         expires_at=now + timedelta(minutes=CODE_MINUTES),
     )
-    confirmation.code_hash = _code_hash(f"s{confirmation.pk}", code)
+    confirmation.code_hash = code_hash(_CODE_PURPOSE, f"s{confirmation.pk}", code)
     confirmation.save(update_fields=["code_hash"])
     notification_send(
         event="notify.confirm_sms",
@@ -184,9 +203,7 @@ def _send_pending(subscriber: Subscriber, *, quietly: bool) -> list[str]:
         if _throttled(subscriber, channel):
             if quietly:
                 continue
-            raise ValidationError(
-                _("방금 보냈습니다. 잠시 뒤(1분 이상 지나서) 다시 요청하세요."), code="throttled"
-            )
+            raise _throttled_error()
         if channel == Channel.EMAIL:
             _send_email_link(subscriber)
         else:
@@ -203,9 +220,7 @@ def subscriber_resend_confirmation(*, subscriber: Subscriber, channel: str) -> N
     if channel not in pending_channels(subscriber):
         raise ValidationError(_("확인을 기다리는 주소가 없습니다."), code="nothing_pending")
     if _throttled(subscriber, channel):
-        raise ValidationError(
-            _("방금 보냈습니다. 잠시 뒤(1분 이상 지나서) 다시 요청하세요."), code="throttled"
-        )
+        raise _throttled_error()
     if channel == Channel.EMAIL:
         _send_email_link(subscriber)
     else:
@@ -242,9 +257,7 @@ def subscriber_confirm(*, subscriber: Subscriber, channel: str, code: str) -> Su
     minutes, the code is dead and a new one must be asked for. ValidationError on "code"."""
     if channel not in (*PHONE_CHANNELS, Channel.SMS.value):
         raise ValidationError({"code": _("이 방법은 인증번호로 확인하지 않습니다.")})
-    typed = "".join(unicodedata.normalize("NFKC", code or "").split()).replace("-", "")
-    if not (len(typed) == 6 and typed.isascii() and typed.isdigit()):
-        raise ValidationError({"code": _("인증번호 6자리 숫자를 입력하세요.")}, code="format")
+    typed = code_typed(code)
     confirmation = (
         Confirmation.objects.filter(
             subscriber=subscriber, channel=Channel.SMS, confirmed_at__isnull=True
@@ -253,48 +266,41 @@ def subscriber_confirm(*, subscriber: Subscriber, channel: str, code: str) -> Su
         .first()
     )
     if confirmation is None or not subscriber.phone:
-        raise ValidationError({"code": _("확인할 인증번호가 없습니다. 인증번호를 다시 받으세요.")})
-    if confirmation.expires_at <= _now():
-        raise ValidationError(
-            {"code": _("인증번호의 유효 시간(10분)이 지났습니다. 인증번호를 다시 받으세요.")},
-            code="expired",
+        raise code_missing_error()
+
+    def count_try() -> int | None:
+        # Counted atomically: parallel guesses cannot get more than CODE_TRIES.
+        counted = Confirmation.objects.filter(pk=confirmation.pk, attempts__lt=CODE_TRIES).update(
+            attempts=F("attempts") + 1
         )
-    # Count the try first, atomically: parallel guesses cannot get more than CODE_TRIES.
-    counted = Confirmation.objects.filter(pk=confirmation.pk, attempts__lt=CODE_TRIES).update(
-        attempts=F("attempts") + 1
+        return confirmation.attempts if counted else None
+
+    code_check(
+        stored_hash=confirmation.code_hash,
+        purpose=_CODE_PURPOSE,
+        key=f"s{confirmation.pk}",
+        typed=typed,
+        expires_at=confirmation.expires_at,
+        now=_now(),
+        count_try=count_try,
     )
-    if not counted:
-        raise ValidationError(
-            {"code": _("인증번호를 5번 잘못 입력했습니다. 인증번호를 다시 받으세요.")},
-            code="too_many",
-        )
-    if not hmac.compare_digest(confirmation.code_hash, _code_hash(f"s{confirmation.pk}", typed)):
-        left = CODE_TRIES - confirmation.attempts - 1
-        if left <= 0:
-            message = _("인증번호를 5번 잘못 입력했습니다. 인증번호를 다시 받으세요.")
-        else:
-            message = _("인증번호가 맞지 않습니다. (남은 횟수 %(left)d번)") % {"left": left}
-        raise ValidationError({"code": message}, code="wrong")
     return _confirm_address(subscriber, Channel.SMS, confirmation, Consent.Source.SMS_CODE)
 
 
 def subscriber_confirm_email_token(token: str) -> Subscriber:
     """Confirms the e-mail address a link was sent to. Idempotent: the same link twice shows
     the subscription as confirmed. ValidationError (code "invalid" or "expired") otherwise."""
-    invalid = ValidationError(
-        _("확인 링크가 올바르지 않습니다. 메일에 있는 주소를 그대로 열었는지 확인하세요."),
-        code="invalid",
-    )
+    invalid = link_invalid_error()
     expired = ValidationError(
         _("확인 링크의 유효 기간(3일)이 지났습니다. 구독을 다시 신청하세요."), code="expired"
     )
     try:
-        data = signing.loads(
+        data = link_payload(
             token, salt=_SALT_CONFIRM_EMAIL, max_age=timedelta(days=EMAIL_CONFIRM_DAYS)
         )
-    except signing.SignatureExpired:
+    except LinkExpired:
         raise expired from None
-    except signing.BadSignature:
+    except LinkInvalid:
         raise invalid from None
     if not isinstance(data, dict) or not isinstance(data.get("c"), int):
         raise invalid
@@ -303,8 +309,11 @@ def subscriber_confirm_email_token(token: str) -> Subscriber:
         .filter(pk=data["c"], channel=Channel.EMAIL)
         .first()
     )
-    if confirmation is None or not hmac.compare_digest(
-        confirmation.code_hash, _code_hash(f"e{confirmation.pk}", str(data.get("n", "")))
+    if confirmation is None or not code_matches(
+        confirmation.code_hash,
+        purpose=_CODE_PURPOSE,
+        key=f"e{confirmation.pk}",
+        code=str(data.get("n", "")),
     ):
         raise invalid
     subscriber = confirmation.subscriber
