@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET  # building XML only; input is never parsed here
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -64,27 +63,56 @@ def _xml_text(value: Any) -> str | None:
     return _XML_ILLEGAL.sub("", str(value))
 
 
-def _xml_fill(element: ET.Element, value: Any) -> None:
+def _xml_escape(text: str) -> str:
+    # What ElementTree escapes in element text: &, < and >.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _xml_fill(out: list[str], tag: str, value: Any) -> None:
+    """`value` as the element `tag`, appended to `out` as ElementTree writes it (an element
+    without text or children as `<tag />`), without building a tree: the documents are small
+    and flat, and the tree cost more than the rest of a POST's answer."""
     if isinstance(value, Mapping):
+        if not value:
+            out.append(f"<{tag} />")
+            return
+        out.append(f"<{tag}>")
         for name, child in value.items():
-            _xml_fill(ET.SubElement(element, name), child)
+            _xml_fill(out, name, child)
+        out.append(f"</{tag}>")
     elif isinstance(value, list | tuple):
-        child_name = CHILD_ELEMENTS.get(element.tag, "item")
+        if not value:
+            out.append(f"<{tag} />")
+            return
+        child_name = CHILD_ELEMENTS.get(tag, "item")
+        out.append(f"<{tag}>")
         for child in value:
-            _xml_fill(ET.SubElement(element, child_name), child)
+            _xml_fill(out, child_name, child)
+        out.append(f"</{tag}>")
     else:
-        element.text = _xml_text(value)
+        text = _xml_text(value)
+        out.append(f"<{tag}>{_xml_escape(text)}</{tag}>" if text else f"<{tag} />")
 
 
 def to_xml(data: Any, *, root: str, item: str | None = None) -> str:
     """`data` (a list of dicts with `item`, or one dict) as a GeoReport XML document."""
-    element = ET.Element(root)
-    if item is not None:
-        for member in data:
-            _xml_fill(ET.SubElement(element, item), member)
+    out = [XML_DECLARATION]
+    if item is None:
+        _xml_fill(out, root, data)
+    elif not data:
+        out.append(f"<{root} />")
     else:
-        _xml_fill(element, data)
-    return XML_DECLARATION + ET.tostring(element, encoding="unicode")
+        out.append(f"<{root}>")
+        for member in data:
+            _xml_fill(out, item, member)
+        out.append(f"</{root}>")
+    return "".join(out)
 
 
 def _json_default(value: Any) -> Any:
