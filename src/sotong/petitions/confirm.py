@@ -8,9 +8,11 @@ opened in the same browser; then the view submits the petition through `services
 and `pending_clear` forgets it. Nothing is written to the petitions tables before that, so an
 unconfirmed request leaves no petition behind.
 
-Like notify's subscription confirmation: a 6-digit code, 10 minutes, 5 tries, only its keyed
-hash kept; a signed link valid 24 hours; a new code or link at most once a minute and 5 an hour
-per address (a form that sends texts must not become a way to flood someone's phone)."""
+The rule is notify's subscription confirmation (`sotong.notify.confirmation`): a 6-digit code,
+10 minutes, 5 tries, only its keyed hash kept; a signed link (here valid 24 hours); a new code or
+link at most once a minute and 5 an hour per address (a form that sends texts must not become a
+way to flood someone's phone). Only the storage — the session, and the cache for the hourly
+count — is this module's."""
 
 from __future__ import annotations
 
@@ -19,13 +21,11 @@ import hashlib
 import hmac
 import os
 import secrets
-import unicodedata
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -36,20 +36,35 @@ from django.utils.translation import gettext_lazy as _
 
 from sotong.core import ratelimit
 from sotong.core.privacy.public import public_text
+from sotong.notify.confirmation import (
+    CODE_MINUTES,
+    CODE_TRIES,
+    LinkExpired,
+    LinkInvalid,
+    code_check,
+    code_hash,
+    code_missing_error,
+    code_new,
+    code_typed,
+    link_invalid_error,
+    link_payload,
+    link_token,
+    resend_error,
+    resend_refusal,
+)
 from sotong.notify.models import Channel, Priority
 from sotong.notify.services import Address, Event, notification_send, register_event
 
 SESSION_KEY = "petitions_pending"
 PENDING_DIR = "petitions/pending"
-CODE_MINUTES = 10
-CODE_TRIES = 5
 LINK_HOURS = 24
-RESEND_SECONDS = 60
-SENDS_PER_HOUR = 5
 # The pending request itself is forgotten after this long; the files of a request that was
 # never confirmed are deleted by the petitions tick an hour later (`pending_files_prune`).
 PENDING_HOURS = 24
 _SALT_EMAIL = "sotong.petitions.confirm_email"
+# The purpose in the keyed hash of codes: never change it (nor the salt above), or codes and links
+# already sent no longer verify.
+_CODE_PURPOSE = "petitions.code"
 
 register_event(
     Event(
@@ -222,9 +237,9 @@ def pending_arguments(pending: dict) -> dict:
 # --- sending --------------------------------------------------------------------------------
 
 
-def _code_hash(nonce: str, code: str) -> str:
-    key = getattr(settings, "FIELD_LOOKUP_KEY", settings.SECRET_KEY).encode("utf-8")
-    return hmac.new(key, f"petitions.code\x00{nonce}\x00{code}".encode(), "sha256").hexdigest()
+def _moment(timestamp: float) -> datetime:
+    # The session keeps times as timestamps (JSON).
+    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 def _address_key(pending: dict) -> str:
@@ -234,16 +249,15 @@ def _address_key(pending: dict) -> str:
 
 
 def _throttle(pending: dict) -> None:
-    if _now_ts() - float(pending.get("sent_at", 0)) < RESEND_SECONDS:
-        raise ValidationError(
-            _("방금 보냈습니다. 잠시 뒤(1분 이상 지나서) 다시 요청하세요."), code="throttled"
-        )
-    if ratelimit.hits(_address_key(pending), period=3600) > SENDS_PER_HOUR:
-        raise ValidationError(
-            _("이 연락처로 한 시간에 %(max)d번까지 보낼 수 있습니다. 잠시 뒤 다시 시도하세요.")
-            % {"max": SENDS_PER_HOUR},
-            code="throttled",
-        )
+    refusal = resend_refusal(
+        last_sent=_moment(float(pending.get("sent_at", 0))),
+        now=_moment(_now_ts()),
+        # Per address in the cache: a new session (or a new form) does not reset it. The hit
+        # counts this send, refused or not.
+        earlier_sends=lambda: ratelimit.hits(_address_key(pending), period=3600) - 1,
+    )
+    if refusal is not None:
+        raise resend_error(refusal)
 
 
 def send_confirmation(request: HttpRequest, pending: dict, *, organization) -> None:
@@ -253,8 +267,8 @@ def send_confirmation(request: HttpRequest, pending: dict, *, organization) -> N
     pending["sent_at"] = _now_ts()
     ref = f"petitions.confirm:{pending['nonce'][:8]}"
     if pending["method"] == "sms":
-        code = f"{secrets.randbelow(10**6):06d}"
-        pending["code_hash"] = _code_hash(pending["nonce"], code)
+        code = code_new()
+        pending["code_hash"] = code_hash(_CODE_PURPOSE, pending["nonce"], code)
         pending["code_expires"] = _now_ts() + CODE_MINUTES * 60
         pending["tries"] = 0
         _save(request, pending)
@@ -266,7 +280,7 @@ def send_confirmation(request: HttpRequest, pending: dict, *, organization) -> N
             ref=ref,
         )
         return
-    token = signing.dumps({"n": pending["nonce"]}, salt=_SALT_EMAIL)
+    token = link_token({"n": pending["nonce"]}, salt=_SALT_EMAIL)
     _save(request, pending)
     path = reverse("petitions:confirm_email", args=[token])
     notification_send(
@@ -289,47 +303,41 @@ def send_confirmation(request: HttpRequest, pending: dict, *, organization) -> N
 
 def check_code(request: HttpRequest, pending: dict, code: str) -> None:
     """Accepts the SMS code or raises ValidationError on "code". Every try counts."""
-    typed = "".join(unicodedata.normalize("NFKC", code or "").split()).replace("-", "")
-    if not (len(typed) == 6 and typed.isascii() and typed.isdigit()):
-        raise ValidationError({"code": _("인증번호 6자리 숫자를 입력하세요.")}, code="format")
+    typed = code_typed(code)
     if pending.get("method") != "sms" or not pending.get("code_hash"):
-        raise ValidationError({"code": _("확인할 인증번호가 없습니다. 인증번호를 다시 받으세요.")})
-    if float(pending.get("code_expires", 0)) <= _now_ts():
-        raise ValidationError(
-            {"code": _("인증번호의 유효 시간(10분)이 지났습니다. 인증번호를 다시 받으세요.")},
-            code="expired",
-        )
-    if int(pending.get("tries", 0)) >= CODE_TRIES:
-        raise ValidationError(
-            {"code": _("인증번호를 5번 잘못 입력했습니다. 인증번호를 다시 받으세요.")},
-            code="too_many",
-        )
-    pending["tries"] = int(pending.get("tries", 0)) + 1
-    _save(request, pending)
-    if not hmac.compare_digest(pending["code_hash"], _code_hash(pending["nonce"], typed)):
-        left = CODE_TRIES - pending["tries"]
-        if left <= 0:
-            message = _("인증번호를 5번 잘못 입력했습니다. 인증번호를 다시 받으세요.")
-        else:
-            message = _("인증번호가 맞지 않습니다. (남은 횟수 %(left)d번)") % {"left": left}
-        raise ValidationError({"code": message}, code="wrong")
+        raise code_missing_error()
+
+    def count_try() -> int | None:
+        used = int(pending.get("tries", 0))
+        if used >= CODE_TRIES:
+            return None
+        pending["tries"] = used + 1
+        _save(request, pending)
+        return used
+
+    code_check(
+        stored_hash=pending["code_hash"],
+        purpose=_CODE_PURPOSE,
+        key=pending["nonce"],
+        typed=typed,
+        expires_at=_moment(float(pending.get("code_expires", 0))),
+        now=_moment(_now_ts()),
+        count_try=count_try,
+    )
 
 
 def check_email_token(pending: dict | None, token: str) -> None:
     """Accepts the e-mail link for the pending request of this browser, or raises
     ValidationError (code "invalid", "expired" or "other_browser")."""
     try:
-        data = signing.loads(token, salt=_SALT_EMAIL, max_age=timedelta(hours=LINK_HOURS))
-    except signing.SignatureExpired:
+        data = link_payload(token, salt=_SALT_EMAIL, max_age=timedelta(hours=LINK_HOURS))
+    except LinkExpired:
         raise ValidationError(
             _("확인 링크의 유효 기간(24시간)이 지났습니다. 민원을 다시 작성해 주세요."),
             code="expired",
         ) from None
-    except signing.BadSignature:
-        raise ValidationError(
-            _("확인 링크가 올바르지 않습니다. 메일에 있는 주소를 그대로 열었는지 확인하세요."),
-            code="invalid",
-        ) from None
+    except LinkInvalid:
+        raise link_invalid_error() from None
     if (
         pending is None
         or pending.get("method") != "email"
