@@ -117,3 +117,26 @@ def test_check_sees_the_changed_names_and_can_refuse(officer, department):
 
     assert seen == [["name"]]
     assert not AuditEvent.objects.exists()
+
+
+def test_a_last_changed_stamp_is_saved_with_the_change(officer, district):
+    import datetime
+
+    from sotong.guide.models import FaqEntry
+
+    entry = FaqEntry.objects.create(
+        title="여권은 어디서 만드나요?", answer="구청 민원여권과에서 만듭니다.", category="other"
+    )
+    old = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    FaqEntry.objects.filter(pk=entry.pk).update(updated_at=old)
+    entry.refresh_from_db()
+    audited_update(
+        entry,
+        actor=None,
+        action="services.faq.update",
+        changes={"title": "여권은 어디서 신청하나요?"},
+        fields=("title",),
+    )
+    entry.refresh_from_db()
+    assert entry.title == "여권은 어디서 신청하나요?"
+    assert entry.updated_at > old

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -29,7 +30,7 @@ M = TypeVar("M", bound=models.Model)
 @transaction.atomic
 def audit_record(
     *,
-    actor: AbstractBaseUser | Any | None,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: str,
     obj: models.Model | None = None,
     organization: models.Model | None = None,
@@ -95,7 +96,7 @@ def changes_apply(obj: models.Model, changes: Mapping[str, Any]) -> list[str]:
 def audited_update(
     obj: M,
     *,
-    actor: AbstractBaseUser | Any | None,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: str,
     changes: Mapping[str, Any],
     fields: Sequence[str],
@@ -107,8 +108,8 @@ def audited_update(
 ) -> dict[str, Any]:
     """Changes the saved `obj` and records it: snapshots `fields`, sets `changes`, runs `check`
     with the names that changed (a permission that depends on what changes: it raises to refuse),
-    `full_clean()`s, saves only the changed fields and records `action` with the `diff` of
-    `fields` (`redact` as in `diff`). Returns the fields that changed with their new values; when
+    `full_clean()`s, saves only the changed fields (and an `auto_now` stamp) and records `action`
+    with the `diff` of `fields` (`redact` as in `diff`). Returns the fields that changed with their new values; when
     nothing changed, nothing is validated, saved or recorded and the result is empty."""
     before = snapshot(obj, fields)
     changed = changes_apply(obj, changes)
@@ -117,7 +118,9 @@ def audited_update(
     if not changed:
         return {}
     obj.full_clean()
-    obj.save(update_fields=changed)
+    # A "last changed" stamp (auto_now) is saved with the change, as a full save() would.
+    stamps = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+    obj.save(update_fields=[*changed, *(name for name in stamps if name not in changed)])
     old, new = diff(before, snapshot(obj, fields), redact=redact)
     audit_record(
         actor=actor,

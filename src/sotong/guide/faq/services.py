@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sotong.core.audit import audit_record, diff, snapshot
+from sotong.core.audit import audit_record, audited_update, snapshot
 from sotong.core.text import clean_text
 from sotong.guide.faq import file as faq_csv
 from sotong.guide.faq import permissions
@@ -372,17 +372,18 @@ def faq_entry_update(*, actor: User | None, entry: FaqEntry, **changes: Any) -> 
         raise ValueError(f"not a FAQ field: {', '.join(sorted(unknown))}")
     entry = FaqEntry.objects.select_for_update().get(pk=entry.pk)
     _require(actor, entry.organization_id)
-    before = snapshot(entry, [*FAQ_FIELDS, "source", "source_id"])
-    for name, value in changes.items():
-        setattr(entry, name, value)
-    _validated(entry)
-    # Moving an entry to another organisation needs the right on both.
-    _require(actor, entry.organization_id)
-    old, new = diff(before, snapshot(entry, [*FAQ_FIELDS, "source", "source_id"]))
-    if not new:
-        return entry
-    entry.save()
-    audit_record(actor=actor, action="services.faq.update", obj=entry, before=old, after=new)
+    for name in ("title", "answer", "source_id"):
+        if name in changes:
+            changes[name] = clean_text(changes[name])
+    audited_update(
+        entry,
+        actor=actor,
+        action="services.faq.update",
+        changes=changes,
+        fields=[*FAQ_FIELDS, "source", "source_id"],
+        # Moving an entry to another organisation needs the right on both.
+        check=lambda _changed: _require(actor, entry.organization_id),
+    )
     return entry
 
 
