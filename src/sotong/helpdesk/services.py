@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from sotong.accounts.types import Actor
 from sotong.accounts.validators import normalize_phone
-from sotong.core.audit import audit_record
+from sotong.core.audit import audit_record, changes_apply
 from sotong.core.text import clean_text
 from sotong.guide.models import Service
 from sotong.helpdesk import permissions as perms
@@ -555,16 +555,11 @@ def helper_update(
     if active and not helper.staff.active:
         raise ValidationError({"active": _("재직 중이 아닌 직원은 다시 활동하게 할 수 없습니다.")})
     before = {"capacity": helper.capacity, "active": helper.active, "introduction": "…"}
-    changed = []
-    if number != helper.capacity:
-        helper.capacity = number
-        changed.append("capacity")
-    if text != helper.introduction:
-        helper.introduction = text
-        changed.append("introduction")
-    if active is not None and bool(active) != helper.active:
-        helper.active = bool(active)
-        changed.append("active")
+    # Not `audited_update`: the record hides the introduction as "…", not as diff's "***".
+    changes: dict[str, Any] = {"capacity": number, "introduction": text}
+    if active is not None:
+        changes["active"] = bool(active)
+    changed = changes_apply(helper, changes)
     if not changed:
         return helper
     helper.save(update_fields=changed)
