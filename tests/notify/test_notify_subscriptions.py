@@ -218,8 +218,10 @@ def test_at_most_five_codes_an_hour_per_phone(district, city):
         Confirmation.objects.update(created_at=timezone.now() - timedelta(minutes=5))
         subs.subscriber_resend_confirmation(subscriber=subscriber, channel="sms")
     Confirmation.objects.update(created_at=timezone.now() - timedelta(minutes=5))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as info:
         subs.subscriber_resend_confirmation(subscriber=subscriber, channel="sms")
+    # The hourly limit says so (not "just sent": the last one went five minutes ago).
+    assert info.value.code == "throttled" and "한 시간에 5번" in info.value.message
     # The same phone on another organisation's list is the same phone: no sixth text.
     other = _subscribe(city, phone="01022223333", channels=["sms"])
     assert Confirmation.objects.filter(subscriber=other).count() == 0

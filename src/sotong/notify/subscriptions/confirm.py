@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from ..confirmation import (
     CODE_MINUTES,
     CODE_TRIES,
-    TOO_SOON,
     LinkExpired,
     LinkInvalid,
     code_check,
@@ -119,20 +118,13 @@ def _sent_last_hour(subscriber: Subscriber, channel: str) -> int:
     return Confirmation.objects.filter(owner, channel=channel, created_at__gte=since).count()
 
 
-def _throttled(subscriber: Subscriber, channel: str) -> bool:
-    return (
-        resend_refusal(
-            last_sent=_last_sent(subscriber, channel),
-            now=_now(),
-            earlier_sends=lambda: _sent_last_hour(subscriber, channel),
-        )
-        is not None
+def _refusal(subscriber: Subscriber, channel: str) -> str | None:
+    """Why a new code or link may not go now (too soon after the last, or too many this hour)."""
+    return resend_refusal(
+        last_sent=_last_sent(subscriber, channel),
+        now=_now(),
+        earlier_sends=lambda: _sent_last_hour(subscriber, channel),
     )
-
-
-def _throttled_error() -> ValidationError:
-    # Notify has always given the "just sent" answer for the hourly limit too.
-    return resend_error(TOO_SOON)
 
 
 def _close_open_confirmations(subscriber: Subscriber, channel: str) -> None:
@@ -200,10 +192,11 @@ def _send_pending(subscriber: Subscriber, *, quietly: bool) -> list[str]:
     address is skipped (the code sent a moment ago is still valid) instead of refused."""
     sent = []
     for channel in pending_channels(subscriber):
-        if _throttled(subscriber, channel):
+        refusal = _refusal(subscriber, channel)
+        if refusal is not None:
             if quietly:
                 continue
-            raise _throttled_error()
+            raise resend_error(refusal)
         if channel == Channel.EMAIL:
             _send_email_link(subscriber)
         else:
@@ -219,8 +212,9 @@ def subscriber_resend_confirmation(*, subscriber: Subscriber, channel: str) -> N
     channel = Channel.SMS.value if channel in PHONE_CHANNELS else channel
     if channel not in pending_channels(subscriber):
         raise ValidationError(_("확인을 기다리는 주소가 없습니다."), code="nothing_pending")
-    if _throttled(subscriber, channel):
-        raise _throttled_error()
+    refusal = _refusal(subscriber, channel)
+    if refusal is not None:
+        raise resend_error(refusal)
     if channel == Channel.EMAIL:
         _send_email_link(subscriber)
     else:
