@@ -17,7 +17,8 @@ PostgreSQL server of DATABASE_URL, dropped at the end; see bench/search_quality.
    of `petition_intake_bare.py`, and runs wrk against its `POST /bench/baseline` ("bare");
 3. starts it again on the application (`petition_intake_settings.py`: sotong's settings plus the
    baseline URL, served on the lean path of API requests, and the database task backend: a
-   queued task is a row, no worker runs during the measurement), and runs wrk against
+   queued task is a row, no worker runs during the measurement), waits until both servers have
+   settled (their workers load kiwi as they start), and runs wrk against
    `/bench/baseline` ("baseline"), then `/open311/v2/requests.xml` ("open311");
    each wrk run: `--concurrency` connections in `--clients` threads, a Lua script giving every
    POST a distinct description, contact and `Idempotency-Key`; `--warmup` seconds untimed, then
