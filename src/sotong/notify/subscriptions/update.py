@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from sotong.accounts.types import Actor
+from sotong.core.audit import changes_apply
 from sotong.core.vocab import Interest, LifeStage, TargetGroup, from_mask
 
 from ..addresses import email_hash, phone_hash
@@ -53,6 +54,17 @@ _UPDATABLE = {
     "night_promo_consent",
     "birth_year",
 }
+# Taken as given (checked by `_check_preferences`); the masks are computed from their lists.
+_PLAIN_FIELDS = (
+    "dong",
+    "frequency",
+    "digest_weekday",
+    "quiet_start",
+    "quiet_end",
+    "promo_consent",
+    "night_promo_consent",
+    "birth_year",
+)
 
 
 def _check_may_change(actor: Actor, subscriber: Subscriber) -> None:
@@ -183,17 +195,8 @@ def _replace_addresses(subscriber: Subscriber, email: str, phone: str) -> set[st
 
 
 def _set_fields(subscriber: Subscriber, masks: dict[str, int], changes: dict) -> set[str]:
-    changed: set[str] = set()
-    for field, value in masks.items():
-        if getattr(subscriber, field) != value:
-            setattr(subscriber, field, value)
-            changed.add(field)
-    for field in ("dong", "frequency", "digest_weekday", "quiet_start", "quiet_end",
-                  "promo_consent", "night_promo_consent", "birth_year"):  # fmt: skip
-        if field in changes and getattr(subscriber, field) != changes[field]:
-            setattr(subscriber, field, changes[field])
-            changed.add(field)
-    return changed
+    plain = {field: changes[field] for field in _PLAIN_FIELDS if field in changes}
+    return set(changes_apply(subscriber, {**masks, **plain}))
 
 
 def _record_consents(
