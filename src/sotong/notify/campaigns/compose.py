@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sotong.core.audit import audit_record, diff
+from sotong.core.audit import audit_record, changes_apply, diff
 
 from ..models import Campaign, Template, channel_mask
 from .common import CAMPAIGN_EDITABLE, _check_fields, _require_campaign_rights
@@ -100,13 +100,14 @@ def campaign_update(*, actor: User, campaign: Campaign, **changes: Any) -> Campa
     if "kind" in changes:
         _require_campaign_rights(actor, row.organization_id, changes["kind"])
     before = _campaign_record(row)
-    for name, value in changes.items():
-        if name == "channels" and not isinstance(value, int):
-            try:
-                value = channel_mask(value or ())
-            except ValueError:
-                raise ValidationError({"channels": [_("알 수 없는 채널입니다.")]}) from None
-        setattr(row, name, value)
+    if "channels" in changes and not isinstance(changes["channels"], int):
+        try:
+            changes = {**changes, "channels": channel_mask(changes["channels"] or ())}
+        except ValueError:
+            raise ValidationError({"channels": [_("알 수 없는 채널입니다.")]}) from None
+    # Not `audited_update`: `_validate_campaign` normalises (title, segment, variables), so what
+    # changed is judged on the cleaned record, and the whole row is saved.
+    changes_apply(row, changes)
     _validate_campaign(row)
     after = _campaign_record(row)
     if before == after:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from sotong.core.audit import audit_record, diff, snapshot
+from sotong.core.audit import audit_record, changes_apply, diff, snapshot
 
 from .. import messages, permissions
 from ..models import Campaign, Channel, Template
@@ -142,10 +142,15 @@ def template_update(*, actor: User, template: Template, **changes: Any) -> Templ
     _require_template_rights(actor, template.organization_id)
     row = Template.objects.select_for_update().get(pk=template.pk)
     before = _template_record(row)
-    for name, value in changes.items():
-        if isinstance(value, str) and name != "body":
-            value = value.strip()
-        setattr(row, name, value)
+    # Not `audited_update`: what changed is judged on the cleaned record (`_validate_template`
+    # normalises), a clash of key and channel is its own message, and `full_clean` is not run.
+    changes_apply(
+        row,
+        {
+            name: value.strip() if isinstance(value, str) and name != "body" else value
+            for name, value in changes.items()
+        },
+    )
     _validate_template(row)
     after = _template_record(row)
     if before == after:
