@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sotong.core import vocab
-from sotong.core.audit import audit_record, diff, snapshot
+from sotong.core.audit import audit_record, changes_apply, diff, snapshot
 from sotong.core.text import clean_text
 from sotong.guide.catalogue import permissions as permissions
 from sotong.guide.eligibility.rules import rule_validate
@@ -370,8 +370,9 @@ def service_update(*, actor: User | None, service: Service, **changes: Any) -> S
     _require(actor, service.organization_id)
     old_rules = _rules_of(service)
     before = _record(service, old_rules)
-    for name, value in {**plain, **masks}.items():
-        setattr(service, name, value)
+    # Not `audited_update`: the one event also holds the rules, what changed is judged on the
+    # cleaned record (`_validated` normalises), and a clash of source numbers is its own message.
+    changes_apply(service, {**plain, **masks})
     _validated(service)
     # Moving a service to another organisation needs the right on both.
     _require(actor, service.organization_id)
