@@ -81,4 +81,4 @@ def conversion_record(
     )
 
 
-register_action("notify.subscribed", _("알림 구독 신청"))
+SUBSCRIBED = ("notify.subscribed", _("알림 구독 신청"))  # registered by notify's manifest

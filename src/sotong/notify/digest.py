@@ -143,4 +143,6 @@ def campaign_items(organization, since: datetime, until: datetime) -> list[Diges
     return items
 
 
-register_source(DigestSource(key="notify.campaigns", label=_("보낸 알림"), collect=campaign_items))
+CAMPAIGNS_DIGEST = DigestSource(
+    key="notify.campaigns", label=_("보낸 알림"), collect=campaign_items
+)

@@ -53,7 +53,7 @@ from sotong.notify.confirmation import (
     resend_refusal,
 )
 from sotong.notify.models import Channel, Priority
-from sotong.notify.services import Address, Event, notification_send, register_event
+from sotong.notify.services import Address, Event, notification_send
 
 SESSION_KEY = "petitions_pending"
 PENDING_DIR = "petitions/pending"
@@ -66,46 +66,42 @@ _SALT_EMAIL = "sotong.petitions.confirm_email"
 # already sent no longer verify.
 _CODE_PURPOSE = "petitions.code"
 
-register_event(
-    Event(
-        key="petitions.confirm_sms",
-        label=str(_("민원 신청 휴대전화 인증번호")),
-        channels=(Channel.SMS,),
-        # 90 bytes as carriers count: "[시험구] 민원 인증번호 123456 (10분 안에 입력)" is ~45.
-        templates={
-            Channel.SMS: (
-                "",
-                "[{{ organization }}] 민원 인증번호 {{ code }} ({{ minutes }}분 안에 입력하세요)",
-            )
-        },
-        sample_context={"organization": "시험구", "code": "123456", "minutes": CODE_MINUTES},
-        priority=Priority.TRANSACTIONAL,
-    )
+CONFIRM_SMS = Event(
+    key="petitions.confirm_sms",
+    label=str(_("민원 신청 휴대전화 인증번호")),
+    channels=(Channel.SMS,),
+    # 90 bytes as carriers count: "[시험구] 민원 인증번호 123456 (10분 안에 입력)" is ~45.
+    templates={
+        Channel.SMS: (
+            "",
+            "[{{ organization }}] 민원 인증번호 {{ code }} ({{ minutes }}분 안에 입력하세요)",
+        )
+    },
+    sample_context={"organization": "시험구", "code": "123456", "minutes": CODE_MINUTES},
+    priority=Priority.TRANSACTIONAL,
 )
-register_event(
-    Event(
-        key="petitions.confirm_email",
-        label=str(_("민원 신청 이메일 확인")),
-        channels=(Channel.EMAIL,),
-        templates={
-            Channel.EMAIL: (
-                "[{{ organization }}] 민원 신청을 확인해 주세요",
-                "{{ organization }}에 민원 \u300c{{ title }}\u300d 신청을 시작하셨습니다.\n\n"
-                "아래 주소를 신청한 브라우저에서 열고 '확인하고 접수' 단추를 누르면 민원이 "
-                "접수됩니다. 이 주소는 {{ hours }}시간 동안 쓸 수 있습니다.\n\n"
-                "{{ confirm_url }}\n\n"
-                "신청하지 않으셨다면 이 메일을 무시하세요. 확인하지 않으면 민원은 접수되지 "
-                "않습니다.",
-            )
-        },
-        sample_context={
-            "organization": "시험구",
-            "title": "가로등이 꺼져 있습니다",
-            "confirm_url": "https://example.kr/petitions/confirm/email/…",
-            "hours": LINK_HOURS,
-        },
-        priority=Priority.TRANSACTIONAL,
-    )
+CONFIRM_EMAIL = Event(
+    key="petitions.confirm_email",
+    label=str(_("민원 신청 이메일 확인")),
+    channels=(Channel.EMAIL,),
+    templates={
+        Channel.EMAIL: (
+            "[{{ organization }}] 민원 신청을 확인해 주세요",
+            "{{ organization }}에 민원 \u300c{{ title }}\u300d 신청을 시작하셨습니다.\n\n"
+            "아래 주소를 신청한 브라우저에서 열고 '확인하고 접수' 단추를 누르면 민원이 "
+            "접수됩니다. 이 주소는 {{ hours }}시간 동안 쓸 수 있습니다.\n\n"
+            "{{ confirm_url }}\n\n"
+            "신청하지 않으셨다면 이 메일을 무시하세요. 확인하지 않으면 민원은 접수되지 "
+            "않습니다.",
+        )
+    },
+    sample_context={
+        "organization": "시험구",
+        "title": "가로등이 꺼져 있습니다",
+        "confirm_url": "https://example.kr/petitions/confirm/email/…",
+        "hours": LINK_HOURS,
+    },
+    priority=Priority.TRANSACTIONAL,
 )
 
 
@@ -200,15 +196,6 @@ def pending_files_prune(now: datetime | None = None) -> int:
                 default_storage.delete(path)
                 deleted += 1
     return deleted
-
-
-def _add_to_the_petitions_tick() -> None:
-    from .tasks import TICK_STEPS
-
-    TICK_STEPS.setdefault("pending_uploads", lambda now: pending_files_prune(now))
-
-
-_add_to_the_petitions_tick()
 
 
 def pending_files(pending: dict) -> list[File]:

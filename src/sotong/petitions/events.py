@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from sotong.notify.models import Channel
-from sotong.notify.services import Event, register_event
+from sotong.notify.services import Event
 
 SAMPLE = {
     "organization": "시험구",
@@ -36,31 +36,27 @@ _FOOTER = (
 def _petitioner_event(
     key: str, label: str, subject: str, body: str, sms: str, kakao: str, code: str, **sample: str
 ) -> Event:
-    return register_event(
-        Event(
-            key=key,
-            label=str(label),
-            channels=PETITIONER_CHANNELS,
-            templates={
-                Channel.EMAIL: (subject, body + _FOOTER),
-                Channel.SMS: ("", sms),
-                Channel.KAKAO: ("", kakao),
-            },
-            sample_context={**SAMPLE, **sample},
-            kakao_template_code=code,
-        )
+    return Event(
+        key=key,
+        label=str(label),
+        channels=PETITIONER_CHANNELS,
+        templates={
+            Channel.EMAIL: (subject, body + _FOOTER),
+            Channel.SMS: ("", sms),
+            Channel.KAKAO: ("", kakao),
+        },
+        sample_context={**SAMPLE, **sample},
+        kakao_template_code=code,
     )
 
 
 def _staff_event(key: str, label: str, subject: str, body: str) -> Event:
-    return register_event(
-        Event(
-            key=key,
-            label=str(label),
-            channels=STAFF_CHANNELS,
-            templates={Channel.EMAIL: (subject, body + "\n\n{{ url }}")},
-            sample_context=SAMPLE,
-        )
+    return Event(
+        key=key,
+        label=str(label),
+        channels=STAFF_CHANNELS,
+        templates={Channel.EMAIL: (subject, body + "\n\n{{ url }}")},
+        sample_context=SAMPLE,
     )
 
 

@@ -237,17 +237,6 @@ def retention_run(*, now: datetime | None = None) -> int:
     return retention_report(now=now).petitions
 
 
-def _add_to_the_petitions_tick() -> None:
-    """`manage.py petitions_tick` (and its task) run every step of `tasks.TICK_STEPS`; this
-    module is imported by `PetitionsConfig.ready`, so the step is there in every process."""
-    from .tasks import TICK_STEPS
-
-    TICK_STEPS.setdefault("retention", lambda now: retention_run(now=now))
-
-
-_add_to_the_petitions_tick()
-
-
 @task(queue_name="default")
 def retention_tick() -> int:
     """`retention_run` as a background task (enqueue it daily, or chain it to the petitions

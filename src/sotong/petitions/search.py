@@ -25,7 +25,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from sotong.core.search import DocumentType, Visibility, register
+from sotong.core.search import DocumentType, Visibility
 
 from . import permissions
 from .models import Answer, Petition
@@ -101,10 +101,3 @@ petition_document = DocumentType(
     # A petition on the fast path is indexed when its receipt is finished (services/intake.py).
     index_on_save=lambda petition: not petition.intake_pending,
 )
-
-
-def register_petitions() -> None:
-    register(petition_document)
-
-
-register_petitions()

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 # Petitions closed per run at most; the next run takes the rest.
 BATCH = 500
 
-# Further periodic steps (name → function of `now` returning a count); retention adds itself.
+# Further periodic steps (name → function of `now` returning a count), from the manifests.
 TICK_STEPS: dict[str, Callable[[datetime], Any]] = {}
 
 
@@ -60,15 +60,14 @@ def petitions_close_due(now: datetime | None = None, *, limit: int = BATCH) -> i
     return closed
 
 
-def _register_default_steps() -> None:
-    from .tasks_routing import routing_retrain_due
-
-    TICK_STEPS.setdefault("routing", routing_retrain_due)
+def register_tick_step(name: str, step: Callable[[datetime], Any]) -> None:
+    """Adds a step to `manage.py petitions_tick` (and its task); apps list theirs in their
+    manifest. Registering a name again replaces its step."""
+    TICK_STEPS[name] = step
 
 
 def run_tick(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
-    _register_default_steps()
     result: dict[str, Any] = {
         "received": services.petitions_intake_pending(),
         "closed": petitions_close_due(now),
@@ -87,4 +86,12 @@ def tick() -> dict[str, Any]:
     return run_tick()
 
 
-__all__ = ["BATCH", "TICK_STEPS", "intake", "petitions_close_due", "run_tick", "tick"]
+__all__ = [
+    "BATCH",
+    "TICK_STEPS",
+    "intake",
+    "petitions_close_due",
+    "register_tick_step",
+    "run_tick",
+    "tick",
+]

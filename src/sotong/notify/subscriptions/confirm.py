@@ -38,7 +38,7 @@ from ..models import (
     Priority,
     Subscriber,
 )
-from ..transactional import Address, Event, notification_send, register_event
+from ..transactional import Address, Event, notification_send
 from .common import (
     _CODE_PURPOSE,
     _EMAIL_BIT,
@@ -53,47 +53,43 @@ from .common import (
     pending_channels,
 )
 
-register_event(
-    Event(
-        key="notify.confirm_email",
-        label=str(_("알림 구독 이메일 확인")),
-        channels=(Channel.EMAIL,),
-        templates={
-            Channel.EMAIL: (
-                "[{{ organization }}] 알림 구독 신청을 확인해 주세요",
-                "{{ organization }} 알림 구독을 신청하셨습니다.\n\n"
-                "아래 주소를 열고 '구독 확인' 단추를 누르면 이 이메일 주소로 알림을 받기 "
-                "시작합니다. 이 주소는 {{ days }}일 동안 쓸 수 있습니다.\n\n"
-                "{{ confirm_url }}\n\n"
-                "신청하지 않으셨다면 이 메일을 무시하세요. 확인하지 않으면 아무 알림도 "
-                "보내지 않습니다.",
-            )
-        },
-        sample_context={
-            "organization": "시험구",
-            "confirm_url": "https://example.kr/notify/confirm/email/…",
-            "days": EMAIL_CONFIRM_DAYS,
-        },
-        # The person is waiting at the form: ahead of campaigns, like every transactional message.
-        priority=Priority.TRANSACTIONAL,
-    )
+CONFIRM_EMAIL = Event(
+    key="notify.confirm_email",
+    label=str(_("알림 구독 이메일 확인")),
+    channels=(Channel.EMAIL,),
+    templates={
+        Channel.EMAIL: (
+            "[{{ organization }}] 알림 구독 신청을 확인해 주세요",
+            "{{ organization }} 알림 구독을 신청하셨습니다.\n\n"
+            "아래 주소를 열고 '구독 확인' 단추를 누르면 이 이메일 주소로 알림을 받기 "
+            "시작합니다. 이 주소는 {{ days }}일 동안 쓸 수 있습니다.\n\n"
+            "{{ confirm_url }}\n\n"
+            "신청하지 않으셨다면 이 메일을 무시하세요. 확인하지 않으면 아무 알림도 "
+            "보내지 않습니다.",
+        )
+    },
+    sample_context={
+        "organization": "시험구",
+        "confirm_url": "https://example.kr/notify/confirm/email/…",
+        "days": EMAIL_CONFIRM_DAYS,
+    },
+    # The person is waiting at the form: ahead of campaigns, like every transactional message.
+    priority=Priority.TRANSACTIONAL,
 )
-register_event(
-    Event(
-        key="notify.confirm_sms",
-        label=str(_("알림 구독 휴대전화 인증번호")),
-        channels=(Channel.SMS,),
-        # 90 bytes as carriers count (Hangul 2 bytes): "[시험구] 인증번호 123456 (10분 안에
-        # 입력하세요)" is about 45, room for a long organisation name.
-        templates={
-            Channel.SMS: (
-                "",
-                "[{{ organization }}] 인증번호 {{ code }} ({{ minutes }}분 안에 입력하세요)",
-            )
-        },
-        sample_context={"organization": "시험구", "code": "123456", "minutes": CODE_MINUTES},
-        priority=Priority.TRANSACTIONAL,
-    )
+CONFIRM_SMS = Event(
+    key="notify.confirm_sms",
+    label=str(_("알림 구독 휴대전화 인증번호")),
+    channels=(Channel.SMS,),
+    # 90 bytes as carriers count (Hangul 2 bytes): "[시험구] 인증번호 123456 (10분 안에
+    # 입력하세요)" is about 45, room for a long organisation name.
+    templates={
+        Channel.SMS: (
+            "",
+            "[{{ organization }}] 인증번호 {{ code }} ({{ minutes }}분 안에 입력하세요)",
+        )
+    },
+    sample_context={"organization": "시험구", "code": "123456", "minutes": CODE_MINUTES},
+    priority=Priority.TRANSACTIONAL,
 )
 
 

@@ -15,7 +15,6 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from sotong.core.errors import register_error_surface
 from sotong.core.middleware import has_nul
 
 from .format import Open311Error, error_response
@@ -53,7 +52,5 @@ def error_page(request: HttpRequest, status: int) -> HttpResponse:
     fmt = "json" if request.path.endswith(".json") else "xml"
     return error_response(fmt, Open311Error(status, message))
 
-
-register_error_surface("/open311/", error_page)
 
 __all__ = ["error_page", "has_nul_input", "unreadable"]
