@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from sotong.core import vocab
 from sotong.core.audit import audit_record
@@ -263,7 +264,6 @@ def catalogue_import_start(
     number of rows the check counted."""
     from sotong.core.files import file_store
     from sotong.core.tasks import enqueue_on_commit
-    from sotong.guide.catalogue.tasks import catalogue_import_task
 
     if not permissions_catalogue.can_import(actor, organization):
         raise PermissionDenied(_("이 기관의 서비스 목록을 가져올 권한이 없습니다."))
@@ -347,3 +347,10 @@ def catalogue_import_run(*, import_id: int) -> CatalogueImport | None:
     )
     run.refresh_from_db()
     return run
+
+
+@task(queue_name="default")
+def catalogue_import_task(import_id: int) -> None:
+    """`catalogue_import_run` in a worker; defined beside the work it runs and the use case that
+    queues it (`catalogue_import_start`), so neither imports the other at run time."""
+    catalogue_import_run(import_id=import_id)
