@@ -44,9 +44,12 @@ def _token() -> str:
 
 
 class Petition(models.Model):
+    # No index of its own: the composite indexes in Meta all start with the organization and serve
+    # every lookup by it (lists, stats, the PROTECT check of an organization's deletion).
     organization = models.ForeignKey(
         "org.Organization",
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="petitions",
         verbose_name=_("기관"),
     )
@@ -118,11 +121,13 @@ class Petition(models.Model):
         related_name="+",
         verbose_name=_("대리 입력 직원"),
     )
+    # No index of its own: `petition_dept_status` (department, status) serves lookups by it.
     department = models.ForeignKey(
         "org.Department",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="petitions",
         verbose_name=_("처리 부서"),
     )
@@ -191,9 +196,11 @@ class Petition(models.Model):
     rated_at = models.DateTimeField(null=True, blank=True)
 
     # Open311: the token handed back before a service_request_id exists, and the idempotency key
-    # of the web form and API posts.
-    token = models.CharField(max_length=40, unique=True, default=_token, editable=False)
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    # of the web form and API posts. Unique by constraints in Meta, not `unique=True`: on
+    # PostgreSQL that would add a second, `varchar_pattern_ops` index per field for LIKE queries,
+    # which nothing runs here, and every INSERT would maintain it.
+    token = models.CharField(max_length=40, default=_token, editable=False)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)
     # kiwi tokens of title + body, for near-duplicate detection and routing (space-separated).
     tokens = models.TextField(blank=True, editable=False)
     # Accepted on the fast path (Open311): the row is stored and answered at once; its receipt
@@ -224,6 +231,12 @@ class Petition(models.Model):
                 fields=["id"],
                 condition=models.Q(intake_pending=True),
                 name="petition_intake_pending",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["token"], name="petition_token_unique"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="petition_idempotency_key_unique"
             ),
         ]
 
