@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
+
+from sotong.core.types import Actor
 
 from .canonical import canonical, clean_text, diff, snapshot
 from .models import AuditChainHead, AuditEvent
@@ -30,7 +30,7 @@ M = TypeVar("M", bound=models.Model)
 @transaction.atomic
 def audit_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     organization: models.Model | None = None,
@@ -96,7 +96,7 @@ def changes_apply(obj: models.Model, changes: Mapping[str, Any]) -> list[str]:
 def audited_update(
     obj: M,
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     action: str,
     changes: Mapping[str, Any],
     fields: Sequence[str],
@@ -163,13 +163,13 @@ def _lock_head() -> AuditChainHead:
     return head
 
 
-def _actor_id(actor) -> int | None:
+def _actor_id(actor: Actor) -> int | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
     return actor.pk
 
 
-def _actor_label(actor) -> str:
+def _actor_label(actor: Actor) -> str:
     """Staff are named (their actions are official acts); other users only by number, so the
     record keeps no resident's name once the account is gone."""
     if actor is None:

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from sotong.core.audit import audit_record
+from sotong.core.types import Actor
 
 from .checks import check_upload
 from .models import StoredFile
@@ -20,7 +21,7 @@ UPLOAD_ROOT = "files"
 @transaction.atomic
 def file_store(
     *,
-    actor,
+    actor: Actor,
     upload: File,
     allowed: str = "documents",
     organization: models.Model | None = None,
@@ -58,7 +59,7 @@ def file_store(
 
 
 @transaction.atomic
-def file_delete(*, actor, stored_file: StoredFile, reason: str = "") -> None:
+def file_delete(*, actor: Actor, stored_file: StoredFile, reason: str = "") -> None:
     """Remove the row now and the stored content once the transaction commits (a rollback keeps
     both)."""
     name, storage = stored_file.file.name, stored_file.file.storage

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from sotong.core.types import Actor
+
 
 def is_active_staff_member(user) -> bool:
     """A public servant with an active `org.Staff` row, or an admin-site user (operators,
@@ -19,7 +21,7 @@ def is_active_staff_member(user) -> bool:
     return bool(staff.active)
 
 
-def may_read_personal_data(actor, subject) -> bool:
+def may_read_personal_data(actor: Actor, subject: Actor) -> bool:
     """Whether `actor` may be shown `subject`'s personal data at all (the calling app decides
     whether its own rules allow this particular read): the person themselves, or staff."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:

@@ -14,6 +14,8 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from sotong.core.types import Actor
+
 from . import crypto
 from .detect import mask_text
 from .fields import encrypted_fields
@@ -32,7 +34,7 @@ MAX_FIELD_NAME = 100
 @transaction.atomic
 def personal_data_access_record(
     *,
-    actor,
+    actor: Actor,
     subject,
     fields: Sequence[str],
     purpose: str,
@@ -75,7 +77,7 @@ def personal_data_access_record(
 
 def reveal(
     *,
-    actor,
+    actor: Actor,
     subject,
     purpose: str,
     values: T,
@@ -194,7 +196,11 @@ def register_rotator(name: str, rotator: Rotator) -> None:
 
 
 def encryption_keys_rotate(
-    *, actor=None, batch_size: int = 500, dry_run: bool = False, progress: Progress | None = None
+    *,
+    actor: Actor = None,
+    batch_size: int = 500,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> RotationReport:
     """Re-encrypts every value of every encrypted field under the newest key in
     settings.FIELD_ENCRYPTION_KEYS, and every value of the registered rotators.
@@ -272,7 +278,7 @@ def _rotate_row(count: RotationCount, where: str, model_fields, tokens) -> dict[
     return updates
 
 
-def _audit_rotation(actor, report: RotationReport) -> None:
+def _audit_rotation(actor: Actor, report: RotationReport) -> None:
     from sotong.core.audit import audit_record
 
     audit_record(

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sotong.accounts.types import Actor
 from sotong.core.audit import audit_record
 from sotong.core.vocab import Interest, LifeStage, TargetGroup, to_mask
 
@@ -51,7 +52,7 @@ def _now():
     return timezone.now()
 
 
-def _authenticated(actor: Any) -> bool:
+def _authenticated(actor: Actor) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False))
 
 
@@ -117,7 +118,7 @@ def _cancel_queued(subscriber_ids: Iterable[int], channels: Iterable[str] | None
     return queued.update(status=Delivery.Status.CANCELLED, failure_code="unsubscribed")
 
 
-def _audit(actor, action: str, subscriber: Subscriber, **after) -> None:
+def _audit(actor: Actor, action: str, subscriber: Subscriber, **after) -> None:
     after.setdefault("status", subscriber.status)
     after.setdefault("channels", channels_of(subscriber.channels))
     audit_record(
@@ -221,7 +222,7 @@ def _normalize_addresses(email: str, phone: str) -> tuple[str, str]:
     return clean_email, clean_phone
 
 
-def _account_email_verified(actor: Any, email: str) -> bool:
+def _account_email_verified(actor: Actor, email: str) -> bool:
     if not _authenticated(actor) or not email:
         return False
     from allauth.account.models import EmailAddress

@@ -11,13 +11,13 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sotong.accounts.types import Actor
 from sotong.core.audit import audit_record
 from sotong.org.models import Organization
 
@@ -36,14 +36,14 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _check(actor: Any, organization: Organization) -> None:
+def _check(actor: Actor, organization: Organization) -> None:
     if not permissions.can_manage_open311_keys(actor, organization):
         raise PermissionDenied(_("이 기관의 Open311 API 키를 관리할 권한이 없습니다."))
 
 
 @transaction.atomic
 def open311_key_create(
-    *, actor: Any, organization: Organization, name: str
+    *, actor: Actor, organization: Organization, name: str
 ) -> tuple[Open311Key, str]:
     """A new active key for `organization`. Returns the row and the key itself, which exists
     nowhere else: show it once."""
@@ -80,7 +80,7 @@ def on_key_revoked(forget: Callable[[], None]) -> Callable[[], None]:
 
 
 @transaction.atomic
-def open311_key_revoke(*, actor: Any, key: Open311Key, reason: str = "") -> Open311Key:
+def open311_key_revoke(*, actor: Actor, key: Open311Key, reason: str = "") -> Open311Key:
     """Stops `key` for good (a new key is issued instead of reviving an old one)."""
     key = Open311Key.objects.select_for_update().select_related("organization").get(pk=key.pk)
     _check(actor, key.organization)
