@@ -181,6 +181,17 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "SOTONG_DB_SERVER_SIDE_BINDING", False
+    ):
+        # psycopg 3 binds parameters on the server and prepares a statement after it has run
+        # `prepare_threshold` times on a connection (docs/deploy.md, section 2).
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {
+                "server_side_binding": True,
+                "prepare_threshold": int(os.environ.get("SOTONG_DB_PREPARE_THRESHOLD", "5")),
+            }
+        )
 else:
     DATABASES = {
         "default": {
