@@ -523,3 +523,14 @@ def test_bar_chart_geometry_and_text():
     assert chart["description"] == "2013년 27,744, 2014년 28,743, 없음 –, 지연율 42.9"
     widths = [bar["width"] for bar in chart["bars"]]
     assert widths[1] == max(widths) and widths[2] == 0
+
+
+def test_public_stats_without_boards_staff_see_their_own_others_404(
+    client, staff_login, officer, district
+):
+    """No organisation has a petition board yet: a visitor has nothing to look at (404 with a
+    reason), a member of staff sees their own organisation's (empty) page."""
+    assert client.get(reverse("petitions:stats")).status_code == 404
+    staff_login(client, officer)
+    response = client.get(reverse("petitions:stats"))
+    assert response.status_code == 200 and response.context["organization"] == district

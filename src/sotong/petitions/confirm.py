@@ -45,6 +45,7 @@ from sotong.notify.confirmation import (
     code_hash,
     code_missing_error,
     code_new,
+    code_sms_event,
     code_typed,
     link_invalid_error,
     link_payload,
@@ -66,19 +67,8 @@ _SALT_EMAIL = "sotong.petitions.confirm_email"
 # already sent no longer verify.
 _CODE_PURPOSE = "petitions.code"
 
-CONFIRM_SMS = Event(
-    key="petitions.confirm_sms",
-    label=str(_("민원 신청 휴대전화 인증번호")),
-    channels=(Channel.SMS,),
-    # 90 bytes as carriers count: "[시험구] 민원 인증번호 123456 (10분 안에 입력)" is ~45.
-    templates={
-        Channel.SMS: (
-            "",
-            "[{{ organization }}] 민원 인증번호 {{ code }} ({{ minutes }}분 안에 입력하세요)",
-        )
-    },
-    sample_context={"organization": "시험구", "code": "123456", "minutes": CODE_MINUTES},
-    priority=Priority.TRANSACTIONAL,
+CONFIRM_SMS = code_sms_event(
+    key="petitions.confirm_sms", label=str(_("민원 신청 휴대전화 인증번호")), subject="민원"
 )
 CONFIRM_EMAIL = Event(
     key="petitions.confirm_email",

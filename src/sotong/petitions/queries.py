@@ -114,11 +114,14 @@ def handled_attachment_for_user(user: Any, pk: int | str, attachment_pk: int) ->
     """A file of a petition `user` handles; the same 404 for a missing petition or file, one of
     another petition, and one of a petition `user` may not open."""
     petition = handled_petition_for_user(user, pk)
-    item = Attachment.objects.select_related("file").filter(pk=attachment_pk, petition=petition)
-    found = item.first()
-    if found is None:
+    item = (
+        Attachment.objects.select_related("file")
+        .filter(pk=attachment_pk, petition=petition)
+        .first()
+    )
+    if item is None:
         raise Http404
-    return found
+    return item
 
 
 def handled_groups(user: Any) -> QuerySet[PetitionGroup]:

@@ -23,6 +23,7 @@ from ..confirmation import (
     code_matches,
     code_missing_error,
     code_new,
+    code_sms_event,
     code_typed,
     link_invalid_error,
     link_payload,
@@ -76,21 +77,7 @@ CONFIRM_EMAIL = Event(
     # The person is waiting at the form: ahead of campaigns, like every transactional message.
     priority=Priority.TRANSACTIONAL,
 )
-CONFIRM_SMS = Event(
-    key="notify.confirm_sms",
-    label=str(_("알림 구독 휴대전화 인증번호")),
-    channels=(Channel.SMS,),
-    # 90 bytes as carriers count (Hangul 2 bytes): "[시험구] 인증번호 123456 (10분 안에
-    # 입력하세요)" is about 45, room for a long organisation name.
-    templates={
-        Channel.SMS: (
-            "",
-            "[{{ organization }}] 인증번호 {{ code }} ({{ minutes }}분 안에 입력하세요)",
-        )
-    },
-    sample_context={"organization": "시험구", "code": "123456", "minutes": CODE_MINUTES},
-    priority=Priority.TRANSACTIONAL,
-)
+CONFIRM_SMS = code_sms_event(key="notify.confirm_sms", label=str(_("알림 구독 휴대전화 인증번호")))
 
 
 # --- confirmation messages ------------------------------------------------------------------

@@ -399,7 +399,7 @@ def _public_organization(request: HttpRequest) -> tuple[Organization, list[Organ
         .distinct()
         .order_by("kind", "name")
     )
-    if not choices and not request.GET.get("org"):
+    if not choices and not request.GET.get("org") and permissions.staff_of(request.user) is None:
         raise Http404(_("민원 통계를 낼 기관이 없습니다."))
     organization = picked_organization(request.GET.get("org", ""), user=request.user, among=choices)
     return organization, choices
