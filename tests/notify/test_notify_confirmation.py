@@ -223,3 +223,28 @@ def test_resend_errors():
     assert many.message == (
         "이 연락처로 한 시간에 5번까지 보낼 수 있습니다. 잠시 뒤 다시 시도하세요."
     )
+
+
+def test_each_code_error_keeps_its_stable_code():
+    c = kernel
+
+    def code_of(error):
+        return error.error_dict["code"][0].code
+
+    with pytest.raises(ValidationError) as info:
+        c.code_typed("12")
+    assert code_of(info.value) == "format"
+    assert code_of(c.code_missing_error()) == "missing"
+    now = datetime(2026, 12, 8, tzinfo=UTC)
+    stored = c.code_hash("t.code", "k", "123456")
+    arguments = {"stored_hash": stored, "purpose": "t.code", "key": "k", "now": now}
+    with pytest.raises(ValidationError) as info:
+        c.code_check(typed="123456", expires_at=now, count_try=lambda: 0, **arguments)
+    assert code_of(info.value) == "expired"
+    later = now + timedelta(minutes=5)
+    with pytest.raises(ValidationError) as info:
+        c.code_check(typed="123456", expires_at=later, count_try=lambda: None, **arguments)
+    assert code_of(info.value) == "too_many"
+    with pytest.raises(ValidationError) as info:
+        c.code_check(typed="654321", expires_at=later, count_try=lambda: 0, **arguments)
+    assert code_of(info.value) == "wrong"

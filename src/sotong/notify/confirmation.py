@@ -86,19 +86,25 @@ def code_matches(stored_hash: str, *, purpose: str, key: str, code: str) -> bool
     return hmac.compare_digest(stored_hash, code_hash(purpose, key, code))
 
 
+def _code_error(message: str, code: str) -> ValidationError:
+    """An error on the field "code" that keeps its stable code (a dict of plain messages would
+    drop it): `error.error_dict["code"][0].code`, and a form's `errors.as_data()`."""
+    return ValidationError({"code": ValidationError(message, code=code)})
+
+
 def code_typed(code: str | None) -> str:
     """The code as typed, normalised: full-width digits (NFKC), spaces and hyphens are what
     people type from a text message. ValidationError on "code" (code "format") unless that
     leaves exactly CODE_DIGITS ASCII digits; a malformed code uses no try."""
     typed = "".join(unicodedata.normalize("NFKC", code or "").split()).replace("-", "")
     if not (len(typed) == CODE_DIGITS and typed.isascii() and typed.isdigit()):
-        raise ValidationError({"code": _("인증번호 6자리 숫자를 입력하세요.")}, code="format")
+        raise _code_error(_("인증번호 6자리 숫자를 입력하세요."), "format")
     return typed
 
 
 def code_missing_error() -> ValidationError:
     """No code is waiting to be typed (none sent, or the address is gone)."""
-    return ValidationError({"code": _("확인할 인증번호가 없습니다. 인증번호를 다시 받으세요.")})
+    return _code_error(_("확인할 인증번호가 없습니다. 인증번호를 다시 받으세요."), "missing")
 
 
 def _too_many_tries() -> str:
@@ -117,27 +123,25 @@ def code_check(
 ) -> None:
     """Accepts `typed` (from `code_typed`) or raises ValidationError on "code": expired once
     `expires_at` has come, too many once CODE_TRIES tries were used, wrong (with the tries left)
-    otherwise. (The `code=` given with these field errors is dropped by Django — a dict keeps
-    none — so callers tell the cases apart by message only, as they always have.)
+    otherwise; each error carries its code ("expired", "too_many", "wrong").
 
     `count_try` records one more try where the caller keeps them and returns how many had been
     used before it, or None when CODE_TRIES were already used (a caller with a database counts
     atomically, so parallel guesses cannot get more). Every try counts, the right one too."""
     if expires_at <= now:
-        raise ValidationError(
-            {"code": _("인증번호의 유효 시간(10분)이 지났습니다. 인증번호를 다시 받으세요.")},
-            code="expired",
+        raise _code_error(
+            _("인증번호의 유효 시간(10분)이 지났습니다. 인증번호를 다시 받으세요."), "expired"
         )
     used = count_try()
     if used is None:
-        raise ValidationError({"code": _too_many_tries()}, code="too_many")
+        raise _code_error(_too_many_tries(), "too_many")
     if not code_matches(stored_hash, purpose=purpose, key=key, code=typed):
         left = CODE_TRIES - used - 1
         if left <= 0:
             message = _too_many_tries()
         else:
             message = _("인증번호가 맞지 않습니다. (남은 횟수 %(left)d번)") % {"left": left}
-        raise ValidationError({"code": message}, code="wrong")
+        raise _code_error(message, "wrong")
 
 
 # --- links --------------------------------------------------------------------------------------
